@@ -1,0 +1,96 @@
+import { defaultSurfaces } from './surfaces';
+import type { EnvironmentConfig, EnvironmentName, UpstashDatabaseConfig } from './types';
+import { validateEnvironment } from './validate';
+
+const QUARTERLY_ROTATION = 'cron(0 8 1 JAN,APR,JUL,OCT ? *)';
+
+function databases(env: EnvironmentName, paid: boolean): { cache: UpstashDatabaseConfig; guardrails: UpstashDatabaseConfig } {
+  const strategy = paid ? 'alternating-users' : 'reset-password';
+  return {
+    cache: {
+      name: `clarivum-cache-${env}`,
+      eviction: true,
+      budgetUsd: paid ? 200 : 20,
+      monthlyRequestQuota: paid ? 200_000_000 : 10_000_000,
+      rotationStrategy: strategy,
+    },
+    guardrails: {
+      name: `clarivum-guardrails-${env}`,
+      eviction: false,
+      budgetUsd: paid ? 100 : 10,
+      monthlyRequestQuota: paid ? 100_000_000 : 10_000_000,
+      rotationStrategy: strategy,
+    },
+  };
+}
+
+const base = {
+  upstashPrimaryRegion: 'eu-central-1',
+  runtime: { maxItemBytes: 1024 * 1024, redisTimeoutMs: 500, maxInflight: 200, requestTimeoutMs: 10_000 },
+};
+
+export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> = {
+  dev: {
+    name: 'dev',
+    aws: { region: 'eu-central-1', accountId: '111111111111' },
+    upstash: { primaryRegion: base.upstashPrimaryRegion, readRegions: [], ...databases('dev', false) },
+    surfaces: defaultSurfaces('https://dev.origin.clarivum.example'),
+    schedules: { warmup: 'cron(0 6 ? * MON *)', audit: 'cron(0 3 1 * ? *)', rotation: QUARTERLY_ROTATION },
+    logRetentionDays: 7,
+    alerting: {
+      pagerDutyIntegrationKeySecret: 'clarivum/dev/pagerduty-integration-key',
+      warningWebhookUrl: 'https://hooks.example.invalid/clarivum-dev-warnings',
+    },
+    backend: { type: 'local' },
+    runtime: base.runtime,
+  },
+  staging: {
+    name: 'staging',
+    aws: { region: 'eu-central-1', accountId: '222222222222' },
+    upstash: { primaryRegion: base.upstashPrimaryRegion, readRegions: ['us-east-1'], ...databases('staging', true) },
+    surfaces: defaultSurfaces('https://staging.origin.clarivum.example'),
+    schedules: { warmup: 'cron(0 6 ? * MON *)', audit: 'cron(0 3 1 * ? *)', rotation: QUARTERLY_ROTATION },
+    logRetentionDays: 30,
+    alerting: {
+      pagerDutyIntegrationKeySecret: 'clarivum/staging/pagerduty-integration-key',
+      warningWebhookUrl: 'https://hooks.example.invalid/clarivum-staging-warnings',
+    },
+    backend: {
+      type: 's3',
+      bucket: 'clarivum-terraform-state-staging',
+      key: 'cache-platform/terraform.tfstate',
+      region: 'eu-central-1',
+      dynamodbTable: 'clarivum-terraform-locks-staging',
+    },
+    runtime: base.runtime,
+  },
+  prod: {
+    name: 'prod',
+    aws: { region: 'eu-central-1', accountId: '333333333333' },
+    upstash: { primaryRegion: base.upstashPrimaryRegion, readRegions: ['us-east-1', 'ap-southeast-1'], ...databases('prod', true) },
+    surfaces: defaultSurfaces('https://origin.clarivum.example'),
+    schedules: { warmup: 'cron(0 6 ? * MON *)', audit: 'cron(0 3 1 * ? *)', rotation: QUARTERLY_ROTATION },
+    logRetentionDays: 90,
+    alerting: {
+      pagerDutyIntegrationKeySecret: 'clarivum/prod/pagerduty-integration-key',
+      warningWebhookUrl: 'https://hooks.example.invalid/clarivum-prod-warnings',
+    },
+    backend: {
+      type: 's3',
+      bucket: 'clarivum-terraform-state-prod',
+      key: 'cache-platform/terraform.tfstate',
+      region: 'eu-central-1',
+      dynamodbTable: 'clarivum-terraform-locks-prod',
+    },
+    runtime: { ...base.runtime, maxInflight: 500 },
+  },
+};
+
+/** Validated configuration of one environment. Throws a message naming the bad field and value. */
+export function environment(name: string): EnvironmentConfig {
+  const env = (ENVIRONMENTS as Record<string, EnvironmentConfig | undefined>)[name];
+  if (!env) {
+    throw new Error(`unknown environment "${name}": expected one of ${Object.keys(ENVIRONMENTS).join(', ')}`);
+  }
+  return validateEnvironment(env);
+}

@@ -1,0 +1,117 @@
+/**
+ * Typed configuration shared by the stacks, the runtime, the alerts and the docs.
+ * Plain data only: runtime code imports this module, so it must never import cdktf.
+ */
+
+export type EnvironmentName = 'dev' | 'staging' | 'prod';
+export const ENVIRONMENT_NAMES: readonly EnvironmentName[] = ['dev', 'staging', 'prod'];
+
+export type RateLimitAlgorithm = 'sliding-window' | 'fixed-window' | 'token-bucket';
+
+/** What happens to a request when the rate limiter cannot reach Redis in time. */
+export type FailMode = 'open' | 'closed';
+
+export interface RateLimitPolicy {
+  /** @default 'sliding-window' */
+  readonly algorithm: RateLimitAlgorithm;
+  /** Requests allowed per window (for token bucket: bucket size). */
+  readonly limit: number;
+  readonly windowSeconds: number;
+  /** Token bucket only: tokens added per window. @default limit */
+  readonly refillRate?: number;
+  /** What identifies a client. */
+  readonly keyBy: 'ip' | 'api-key';
+  readonly failMode: FailMode;
+  /** Timeout of the limiter's own Redis call, far below the library's silent 5 s. */
+  readonly timeoutMs: number;
+}
+
+export interface SurfaceConfig {
+  /** Lowercase `[a-z0-9-]`, the `<surface>` key segment and the route `/c/{surface}/...`. */
+  readonly name: string;
+  /** Base URL the path is appended to. */
+  readonly originUrl: string;
+  readonly ttlSeconds: number;
+  /** How long past `ttlSeconds` a stale entry may still be served while one caller refreshes. */
+  readonly staleWhileRevalidateSeconds: number;
+  /** Query parameters that select a variant; all others are ignored (and never reach the key). */
+  readonly varyQuery: readonly string[];
+  /** Request headers (lowercase) that select a variant and are forwarded to the origin. */
+  readonly varyHeaders: readonly string[];
+  /** Response headers (lowercase) stored with the entry and replayed on a hit. */
+  readonly storedHeaders: readonly string[];
+  readonly rateLimit: RateLimitPolicy;
+  /** Origin timeout. */
+  readonly originTimeoutMs: number;
+}
+
+export type RotationStrategy = 'alternating-users' | 'reset-password';
+
+export interface UpstashDatabaseConfig {
+  /** Database name in Upstash, e.g. `clarivum-cache-dev`. */
+  readonly name: string;
+  /** Evict keys when the database is full (on for the cache, off for guardrails). */
+  readonly eviction: boolean;
+  /** Monthly budget in USD (`budget` attribute of the provider). */
+  readonly budgetUsd: number;
+  /** Monthly request quota the audit job measures usage against. */
+  readonly monthlyRequestQuota: number;
+  readonly rotationStrategy: RotationStrategy;
+}
+
+export interface UpstashConfig {
+  /** Upstash primary region, e.g. `eu-central-1`. */
+  readonly primaryRegion: string;
+  readonly readRegions: readonly string[];
+  readonly cache: UpstashDatabaseConfig;
+  readonly guardrails: UpstashDatabaseConfig;
+}
+
+export type BackendConfig =
+  | { readonly type: 'local' }
+  | {
+      readonly type: 's3';
+      readonly bucket: string;
+      readonly key: string;
+      readonly region: string;
+      /** DynamoDB lock table; when absent, S3 native locking (`use_lockfile`) is used. */
+      readonly dynamodbTable?: string;
+      readonly kmsKeyId?: string;
+    };
+
+export interface SchedulesConfig {
+  /** EventBridge Scheduler expression for the warmup job. */
+  readonly warmup: string;
+  /** EventBridge Scheduler expression for the audit job. */
+  readonly audit: string;
+  /** Secrets Manager rotation schedule for the Upstash tokens. */
+  readonly rotation: string;
+}
+
+export interface AlertRoutingConfig {
+  /** Name of the Secrets Manager secret / config key holding the PagerDuty integration key. */
+  readonly pagerDutyIntegrationKeySecret: string;
+  /** Webhook URL for warnings (Slack or generic); not a secret by itself. */
+  readonly warningWebhookUrl: string;
+}
+
+export interface RuntimeLimitsConfig {
+  /** Largest payload stored in the cache; larger responses are served but not stored. */
+  readonly maxItemBytes: number;
+  /** Timeout of every Upstash call. */
+  readonly redisTimeoutMs: number;
+  readonly maxInflight: number;
+  readonly requestTimeoutMs: number;
+}
+
+export interface EnvironmentConfig {
+  readonly name: EnvironmentName;
+  readonly aws: { readonly region: string; readonly accountId: string };
+  readonly upstash: UpstashConfig;
+  readonly surfaces: readonly SurfaceConfig[];
+  readonly schedules: SchedulesConfig;
+  readonly logRetentionDays: number;
+  readonly alerting: AlertRoutingConfig;
+  readonly backend: BackendConfig;
+  readonly runtime: RuntimeLimitsConfig;
+}

@@ -1,0 +1,103 @@
+import type { EnvironmentConfig, RateLimitPolicy, SurfaceConfig, UpstashDatabaseConfig } from './types';
+import { ENVIRONMENT_NAMES } from './types';
+
+export class ConfigError extends Error {
+  constructor(field: string, value: unknown, expected: string) {
+    super(`invalid config: ${field} = ${JSON.stringify(value)}: ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SURFACE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const DB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const HEADER_NAME = /^[a-z0-9-]+$/;
+const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const SCHEDULE = /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
+
+function check(ok: boolean, field: string, value: unknown, expected: string): void {
+  if (!ok) throw new ConfigError(field, value, expected);
+}
+
+function positiveInt(field: string, value: number, max = Number.MAX_SAFE_INTEGER): void {
+  check(Number.isInteger(value) && value > 0 && value <= max, field, value, `expected an integer between 1 and ${max}`);
+}
+
+export function validateRateLimit(field: string, p: RateLimitPolicy): void {
+  check(['sliding-window', 'fixed-window', 'token-bucket'].includes(p.algorithm), `${field}.algorithm`, p.algorithm,
+    'expected sliding-window, fixed-window or token-bucket');
+  positiveInt(`${field}.limit`, p.limit, 1_000_000);
+  positiveInt(`${field}.windowSeconds`, p.windowSeconds, 86_400);
+  if (p.refillRate !== undefined) positiveInt(`${field}.refillRate`, p.refillRate, 1_000_000);
+  check(p.keyBy === 'ip' || p.keyBy === 'api-key', `${field}.keyBy`, p.keyBy, 'expected ip or api-key');
+  check(p.failMode === 'open' || p.failMode === 'closed', `${field}.failMode`, p.failMode, 'expected open or closed');
+  positiveInt(`${field}.timeoutMs`, p.timeoutMs, 5_000);
+}
+
+export function validateSurface(field: string, s: SurfaceConfig): void {
+  check(SURFACE_NAME.test(s.name), `${field}.name`, s.name, 'expected lowercase [a-z0-9-], at most 32 characters');
+  let url: URL | undefined;
+  try { url = new URL(s.originUrl); } catch { url = undefined; }
+  check(!!url && (url.protocol === 'https:' || url.protocol === 'http:'), `${field}.originUrl`, s.originUrl, 'expected an http(s) URL');
+  positiveInt(`${field}.ttlSeconds`, s.ttlSeconds, 30 * 86_400);
+  check(Number.isInteger(s.staleWhileRevalidateSeconds) && s.staleWhileRevalidateSeconds >= 0,
+    `${field}.staleWhileRevalidateSeconds`, s.staleWhileRevalidateSeconds, 'expected an integer >= 0');
+  s.varyHeaders.forEach((h, i) => check(HEADER_NAME.test(h), `${field}.varyHeaders[${i}]`, h, 'expected a lowercase header name'));
+  s.storedHeaders.forEach((h, i) => check(HEADER_NAME.test(h), `${field}.storedHeaders[${i}]`, h, 'expected a lowercase header name'));
+  s.varyQuery.forEach((q, i) => check(/^[A-Za-z0-9_.-]+$/.test(q), `${field}.varyQuery[${i}]`, q, 'expected a plain query parameter name'));
+  positiveInt(`${field}.originTimeoutMs`, s.originTimeoutMs, 60_000);
+  validateRateLimit(`${field}.rateLimit`, s.rateLimit);
+}
+
+function validateDatabase(field: string, d: UpstashDatabaseConfig): void {
+  check(DB_NAME.test(d.name), `${field}.name`, d.name, 'expected lowercase [a-z0-9-], at most 63 characters');
+  check(Number.isFinite(d.budgetUsd) && d.budgetUsd > 0, `${field}.budgetUsd`, d.budgetUsd, 'expected a positive number');
+  positiveInt(`${field}.monthlyRequestQuota`, d.monthlyRequestQuota);
+  check(d.rotationStrategy === 'alternating-users' || d.rotationStrategy === 'reset-password',
+    `${field}.rotationStrategy`, d.rotationStrategy, 'expected alternating-users or reset-password');
+}
+
+/** Validates an environment eagerly; returns it unchanged so callers can chain. */
+export function validateEnvironment(env: EnvironmentConfig): EnvironmentConfig {
+  const f = `environments.${env.name}`;
+  check(ENVIRONMENT_NAMES.includes(env.name), `${f}.name`, env.name, `expected one of ${ENVIRONMENT_NAMES.join(', ')}`);
+  check(AWS_REGION.test(env.aws.region), `${f}.aws.region`, env.aws.region, 'expected an AWS region such as eu-central-1');
+  check(ACCOUNT_ID.test(env.aws.accountId), `${f}.aws.accountId`, env.aws.accountId, 'expected 12 digits');
+  check(AWS_REGION.test(env.upstash.primaryRegion), `${f}.upstash.primaryRegion`, env.upstash.primaryRegion, 'expected a region such as eu-central-1');
+  env.upstash.readRegions.forEach((r, i) => {
+    check(AWS_REGION.test(r), `${f}.upstash.readRegions[${i}]`, r, 'expected a region such as us-east-1');
+    check(r !== env.upstash.primaryRegion, `${f}.upstash.readRegions[${i}]`, r, 'a read region must differ from the primary region');
+  });
+  validateDatabase(`${f}.upstash.cache`, env.upstash.cache);
+  validateDatabase(`${f}.upstash.guardrails`, env.upstash.guardrails);
+  check(env.upstash.cache.eviction === true, `${f}.upstash.cache.eviction`, env.upstash.cache.eviction, 'the cache database must evict');
+  check(env.upstash.guardrails.eviction === false, `${f}.upstash.guardrails.eviction`, env.upstash.guardrails.eviction,
+    'guardrails hold locks and rate limits and must never evict');
+  check(env.surfaces.length > 0, `${f}.surfaces`, env.surfaces.length, 'expected at least one surface');
+  const seen = new Set<string>();
+  env.surfaces.forEach((s, i) => {
+    validateSurface(`${f}.surfaces[${i}]`, s);
+    check(!seen.has(s.name), `${f}.surfaces[${i}].name`, s.name, 'surface names must be unique');
+    seen.add(s.name);
+  });
+  for (const [k, v] of Object.entries(env.schedules)) {
+    check(SCHEDULE.test(v), `${f}.schedules.${k}`, v, 'expected cron(...) or rate(N unit)');
+  }
+  const retention = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+  check(retention.includes(env.logRetentionDays), `${f}.logRetentionDays`, env.logRetentionDays,
+    `expected a CloudWatch retention value (${retention.join(', ')})`);
+  check(/^https:\/\//.test(env.alerting.warningWebhookUrl), `${f}.alerting.warningWebhookUrl`, env.alerting.warningWebhookUrl, 'expected an https URL');
+  check(env.alerting.pagerDutyIntegrationKeySecret.length > 0, `${f}.alerting.pagerDutyIntegrationKeySecret`,
+    env.alerting.pagerDutyIntegrationKeySecret, 'expected a secret name');
+  if (env.backend.type === 's3') {
+    check(/^[a-z0-9][a-z0-9.-]{2,62}$/.test(env.backend.bucket), `${f}.backend.bucket`, env.backend.bucket, 'expected an S3 bucket name');
+    check(env.backend.key.length > 0, `${f}.backend.key`, env.backend.key, 'expected a state key');
+  } else {
+    check(env.name === 'dev', `${f}.backend.type`, env.backend.type, 'only dev may use the local backend');
+  }
+  positiveInt(`${f}.runtime.maxItemBytes`, env.runtime.maxItemBytes, 100 * 1024 * 1024);
+  positiveInt(`${f}.runtime.redisTimeoutMs`, env.runtime.redisTimeoutMs, 10_000);
+  positiveInt(`${f}.runtime.maxInflight`, env.runtime.maxInflight, 100_000);
+  positiveInt(`${f}.runtime.requestTimeoutMs`, env.runtime.requestTimeoutMs, 29_000);
+  return env;
+}

@@ -1,0 +1,30 @@
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'cdktf.out/**', 'coverage/**', 'providers/generated/**', 'bench/results/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', {
+        paths: [{
+          name: '@cdktf/provider-aws',
+          message: 'Import one resource per path (@cdktf/provider-aws/lib/<resource>): the root import costs seconds on every synth and test.',
+        }],
+      }],
+    },
+  },
+  {
+    // Runtime code is bundled into Lambdas: it must never pull in cdktf or the IaC.
+    files: ['lambdas/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: '@cdktf/provider-aws', message: 'Lambda code never imports IaC.' }],
+        patterns: [
+          { group: ['cdktf', 'cdktf/*', '@cdktf/*', 'constructs'], message: 'Lambda code never imports cdktf.' },
+          { group: ['**/stacks/**', '**/constructs/**'], message: 'Lambda code never imports IaC.' },
+        ],
+      }],
+    },
+  },
+);

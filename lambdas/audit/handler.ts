@@ -1,0 +1,4 @@
+/** Placeholder entry point of the audit function; replaced by its issue. */
+export async function handler(): Promise<{ statusCode: number; body: string }> {
+  return { statusCode: 501, body: JSON.stringify({ error: 'not_implemented', message: 'audit is not implemented yet' }) };
+}

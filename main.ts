@@ -1,0 +1,45 @@
+import { App } from 'cdktf';
+import { ENVIRONMENT_NAMES, environment, type EnvironmentConfig } from './config';
+import { DataStack } from './stacks/data-stack';
+import { ObservabilityStack } from './stacks/observability-stack';
+import { RuntimeStack } from './stacks/runtime-stack';
+import { SecretsStack } from './stacks/secrets-stack';
+
+export interface AppConfig {
+  /** Environments to build stacks for. @default all of dev, staging, prod */
+  readonly environments?: readonly EnvironmentConfig[];
+  /** Output directory. @default cdktf.out (or CDKTF_OUTDIR when cdktf-cli runs the app) */
+  readonly outdir?: string;
+}
+
+export interface EnvironmentStacks {
+  readonly data: DataStack;
+  readonly secrets: SecretsStack;
+  readonly runtime: RuntimeStack;
+  readonly observability: ObservabilityStack;
+}
+
+/** Builds every stack of every environment. No side effects: call `app.synth()` to write output. */
+export function buildApp(config: AppConfig = {}): { app: App; stacks: Record<string, EnvironmentStacks> } {
+  const app = new App(config.outdir ? { outdir: config.outdir } : {});
+  const envs = config.environments ?? ENVIRONMENT_NAMES.map((name) => environment(name));
+  const stacks: Record<string, EnvironmentStacks> = {};
+  for (const env of envs) {
+    stacks[env.name] = {
+      data: new DataStack(app, `${env.name}-data`, { env }),
+      secrets: new SecretsStack(app, `${env.name}-secrets`, { env }),
+      runtime: new RuntimeStack(app, `${env.name}-runtime`, { env }),
+      observability: new ObservabilityStack(app, `${env.name}-observability`, { env }),
+    };
+  }
+  return { app, stacks };
+}
+
+if (require.main === module) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { printSynthSummary } = require('./scripts/synth-summary') as typeof import('./scripts/synth-summary');
+  const started = Date.now();
+  const { app } = buildApp();
+  app.synth();
+  printSynthSummary(app.outdir, Date.now() - started);
+}

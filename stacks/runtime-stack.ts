@@ -1,0 +1,9 @@
+import type { Construct } from 'constructs';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+/** `<env>-runtime`: placeholder until its issue lands. */
+export class RuntimeStack extends PlatformStack {
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id, props);
+  }
+}

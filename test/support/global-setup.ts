@@ -1,0 +1,2 @@
+/** Placeholder until the local Upstash server lands (foundation issue). */
+export default async function globalSetup(): Promise<void> {}
