@@ -1,0 +1,107 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
+import { header, jsonError, type Headers, type HttpResult } from '../shared/http';
+
+export type AuthFailureReason = 'missing' | 'invalid';
+export type AuthResult = { readonly ok: true } | { readonly ok: false; readonly reason: AuthFailureReason };
+
+export interface AdminAuthenticatorOptions {
+  /**
+   * The currently valid admin tokens; several during a rotation overlap. Called on every request,
+   * so the source should cache (the Secrets Manager reader does; {@link adminTokensFromEnv} locally).
+   */
+  readonly tokens: () => Promise<readonly string[]>;
+  /** Counts `cache_auth_failures_total{reason}`. @default NOOP_METRICS */
+  readonly metrics?: MetricsRecorder;
+}
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/**
+ * Checks `Authorization: Bearer <token>` or `X-API-Token: <token>` against the valid tokens in
+ * constant time: both sides are hashed to 32 bytes first, so neither the content nor the length of a
+ * valid token shows in the timing, and every valid token is compared (no early exit on a match).
+ * Tokens are never logged or echoed.
+ */
+export class AdminAuthenticator {
+  private readonly tokens: () => Promise<readonly string[]>;
+  private readonly metrics: MetricsRecorder;
+
+  constructor(options: AdminAuthenticatorOptions) {
+    this.tokens = options.tokens;
+    this.metrics = options.metrics ?? NOOP_METRICS;
+  }
+
+  /** Rejects only when the token source fails (a server problem, not the caller's). */
+  async authenticate(headers: Headers | undefined): Promise<AuthResult> {
+    const presented = presentedToken(headers);
+    if (presented === undefined) return this.fail('missing');
+    if (presented === null) return this.fail('invalid');
+    const valid = await this.tokens();
+    const presentedDigest = digest(presented);
+    let matched = 0;
+    for (const token of valid) {
+      if (token.length > 0) matched |= timingSafeEqual(presentedDigest, digest(token)) ? 1 : 0;
+    }
+    return matched === 1 ? { ok: true } : this.fail('invalid');
+  }
+
+  private fail(reason: AuthFailureReason): AuthResult {
+    this.metrics.increment('cache_auth_failures_total', { reason });
+    return { ok: false, reason };
+  }
+}
+
+/** 401 with `WWW-Authenticate: Bearer`; says what was wrong, never what was sent. */
+export function unauthorizedResponse(reason: AuthFailureReason): HttpResult {
+  const message = reason === 'missing'
+    ? 'an admin token is required: send Authorization: Bearer <token> or X-API-Token'
+    : 'the admin token is not valid';
+  return jsonError(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer' });
+}
+
+/**
+ * Local token source: `ADMIN_TOKEN`, several separated by commas during a rotation overlap.
+ * Fails loudly when unset rather than letting every request through or refusing them all silently.
+ */
+export function adminTokensFromEnv(env: NodeJS.ProcessEnv = process.env): () => Promise<string[]> {
+  return async () => {
+    const tokens = (env.ADMIN_TOKEN ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+    if (tokens.length === 0) throw new Error('ADMIN_TOKEN is not set: no admin token is configured');
+    return tokens;
+  };
+}
+
+/**
+ * `READ_REQUIRES_AUTH`: whether the cache read path asks for the admin token too.
+ * Unset means public reads; anything but true/false/1/0 is a configuration error.
+ */
+export function readRequiresAuth(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env.READ_REQUIRES_AUTH?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new Error(`READ_REQUIRES_AUTH must be true or false, got ${JSON.stringify(env.READ_REQUIRES_AUTH)}`);
+}
+
+/** The read path's check: passes without looking at headers when reads are public. */
+export async function authorizeRead(
+  authenticator: AdminAuthenticator,
+  required: boolean,
+  headers: Headers | undefined,
+): Promise<AuthResult> {
+  return required ? authenticator.authenticate(headers) : { ok: true };
+}
+
+/** undefined: no credential sent; null: a credential in the wrong shape; else the token. */
+function presentedToken(headers: Headers | undefined): string | undefined | null {
+  const authorization = header(headers, 'authorization')?.trim();
+  const bearer = authorization ? BEARER.exec(authorization) : null;
+  if (bearer) return bearer[1];
+  const apiToken = header(headers, 'x-api-token')?.trim();
+  if (apiToken) return apiToken;
+  return authorization ? null : undefined;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
