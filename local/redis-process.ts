@@ -1,0 +1,177 @@
+/**
+ * Starts and controls a real `redis-server` child process on 127.0.0.1 (no persistence), for the
+ * local Upstash server, jest's global setup and the fault tests (kill / restart on the same port).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RedisProcessOptions {
+  /** TCP port to listen on. @default - a free port chosen by the OS */
+  readonly port?: number;
+  /** Number of logical databases. @default 16 */
+  readonly databases?: number;
+  /** Path of the redis-server binary. @default - `REDIS_SERVER_BIN`, else `redis-server` on PATH */
+  readonly binary?: string;
+}
+
+export interface RedisProcess {
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>` */
+  readonly url: string;
+  /** Graceful stop (SIGTERM, waits for exit). Idempotent. */
+  stop(): Promise<void>;
+  /** Abrupt death (SIGKILL), as in a crash; the port is kept for `restart()`. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port (after `kill()` or `stop()`); data is gone. */
+  restart(): Promise<void>;
+}
+
+/** Children still running: killed if this process exits without stopping them (one shared listener). */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+  }
+}
+
+const STOP_GRACE_MS = 5_000;
+
+export const REDIS_INSTALL_HINT = 'install it with: sudo apt-get install -y redis-server';
+
+/** Asks the OS for a free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function waitForExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+const PORT_ATTEMPTS = 5;
+
+export async function startRedisServer(opts: RedisProcessOptions = {}): Promise<RedisProcess> {
+  const databases = opts.databases ?? 16;
+  if (!Number.isInteger(databases) || databases < 1) {
+    throw new Error(`databases must be a positive integer, got ${databases}`);
+  }
+  if (opts.port !== undefined) return startOnPort(opts.port, databases, opts);
+  // A free port can be taken by someone else before redis-server binds it: try another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnPort(await freePort(), databases, opts);
+    } catch (err) {
+      if (attempt >= PORT_ATTEMPTS || !/Address already in use/i.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startOnPort(port: number, databases: number, opts: RedisProcessOptions): Promise<RedisProcess> {
+  const binary = opts.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
+  const dir = mkdtempSync(join(tmpdir(), 'redis-local-'));
+  let child: ChildProcess | undefined;
+
+  const launch = async (): Promise<void> => {
+    mkdirSync(dir, { recursive: true });
+    const args = [
+      '--port', String(port), '--bind', '127.0.0.1', '--databases', String(databases),
+      '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no',
+      '--loglevel', 'notice', '--protected-mode', 'no',
+    ];
+    const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    track(proc);
+    let output = '';
+    let markReady: () => void = () => undefined;
+    // Ready when *this* process says so: a connect probe could reach another server on a reused port.
+    const readyLogged = new Promise<void>((resolve) => { markReady = resolve; });
+    const collect = (chunk: Buffer): void => {
+      output = (output + chunk.toString()).slice(-4000);
+      if (output.includes('Ready to accept connections')) markReady();
+    };
+    proc.stdout?.on('data', collect);
+    proc.stderr?.on('data', collect);
+    const spawnError = new Promise<never>((_, reject) => {
+      proc.once('error', (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'ENOENT'
+          ? new Error(`redis-server not found (${binary}); ${REDIS_INSTALL_HINT}`)
+          : err);
+      });
+      proc.once('exit', (code, signal) => {
+        reject(new Error(`redis-server exited early (code ${code}, signal ${signal}) on port ${port}: ${output.trim()}`));
+      });
+    });
+    spawnError.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`redis-server was not ready on port ${port} within 10 s: ${output.trim()}`)), 10_000);
+    });
+    try {
+      await Promise.race([readyLogged, spawnError, timeout]);
+    } catch (err) {
+      proc.kill('SIGKILL');
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!(await canConnect(port))) throw new Error(`redis-server reported ready but port ${port} refuses connections`);
+    // The child must not keep a test runner alive; it is stopped explicitly (and on exit below).
+    proc.unref();
+    (proc.stdout as unknown as { unref?: () => void } | null)?.unref?.();
+    (proc.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+  };
+
+  const killChild = async (signal: NodeJS.Signals): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc) return;
+    proc.ref(); // keep the event loop alive until the exit is seen
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    const escalate = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+    await waitForExit(proc);
+    clearTimeout(escalate);
+  };
+
+  await launch();
+
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      await killChild('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill: () => killChild('SIGKILL'),
+    async restart() {
+      await killChild('SIGKILL');
+      await launch();
+    },
+  };
+}
