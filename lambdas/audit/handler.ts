@@ -1,4 +1,153 @@
-/** Placeholder entry point of the audit function; replaced by its issue. */
-export async function handler(): Promise<{ statusCode: number; body: string }> {
-  return { statusCode: 501, body: JSON.stringify({ error: 'not_implemented', message: 'audit is not implemented yet' }) };
+/**
+ * The scheduled audit function: runs `CacheAuditor` within a time budget that fits the Lambda's
+ * remaining time, flushes the metrics and answers the JSON report (also saved in the guardrails
+ * database under `<env>:audit:report`). A failed run throws after logging its report, so the
+ * scheduler retries it; the audit is idempotent and resumes from its saved cursor.
+ *
+ * Event (the schedule's input, all optional): `{"dryRun": true, "budgetSeconds": 300,
+ * "restart": true, "deleteMalformed": true}`; a bad field is an error naming it.
+ *
+ * Environment, besides the database credentials and `CACHE_ENV` (see `../warmup/job-environment.ts`):
+ * - `AUDIT_BUDGET_SECONDS` (default 600, capped by the remaining invocation time less 30 s),
+ *   `AUDIT_BATCH_SIZE` (default 500), `AUDIT_DRY_RUN=true`, `AUDIT_DELETE_MALFORMED=true`;
+ * - `CACHE_MEMORY_BUDGET_BYTES`: recorded as `memory_budget_bytes` (the config has no such field yet);
+ * - usage source for the quota ratio: `UPSTASH_STATS_SOURCE` (a file path or http(s) URL answering
+ *   the Developer API stats JSON; `{database}` becomes `cache` or `guardrails`), else the Developer
+ *   API with `DEVELOPER_API_SECRET_ID` (`{"email","apiKey"}`), `UPSTASH_CACHE_DATABASE_ID`,
+ *   `UPSTASH_GUARDRAILS_DATABASE_ID` and optionally `UPSTASH_DEVELOPER_API_URL`; with neither, the
+ *   quota is not measured (and the report says so: no `quota.source`).
+ */
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { Context } from 'aws-lambda';
+import { DistributedLockCoordinator } from '../guardrails/lock-coordinator';
+import { parseDeveloperApiSecret } from '../rotation/developer-api';
+import type { CredentialsSource } from '../shared/credentials';
+import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
+import { createUpstashClient } from '../shared/upstash';
+import { JobFailedError, jobCredentials, jobEnvironment } from '../warmup/job-environment';
+import type { AuditReport } from './audit-report';
+import { CacheAuditor, type AuditRunOptions } from './cache-auditor';
+import { DeveloperApiUsageSource, FileUsageSource, UrlUsageSource, type UsageStatsSource } from './upstash-usage';
+
+export interface AuditEvent {
+  readonly dryRun?: boolean;
+  readonly budgetSeconds?: number;
+  readonly restart?: boolean;
+  readonly deleteMalformed?: boolean;
+}
+
+export interface AuditFunctionOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cacheCredentials?: CredentialsSource;
+  readonly guardrailsCredentials?: CredentialsSource;
+  /** @default from the environment (see above) */
+  readonly usage?: UsageStatsSource;
+}
+
+export type AuditFunction = (event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<AuditReport>;
+
+const DEFAULT_BUDGET_SECONDS = 600;
+/** Left of the invocation for the last batch, the report and the metrics flush. */
+const INVOCATION_MARGIN_MS = 30_000;
+
+export class AuditInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditInputError';
+  }
+}
+
+/** Validates the schedule's input; anything but an object of the documented fields is refused. */
+export function parseAuditEvent(event: unknown): AuditEvent {
+  if (event === undefined || event === null) return {};
+  if (typeof event !== 'object' || Array.isArray(event)) throw new AuditInputError('the audit event must be a JSON object');
+  const e = event as Record<string, unknown>;
+  const out: { -readonly [K in keyof AuditEvent]: AuditEvent[K] } = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (k === 'dryRun' || k === 'restart' || k === 'deleteMalformed') {
+      if (typeof v !== 'boolean') throw new AuditInputError(`event field "${k}" must be true or false, got ${JSON.stringify(v)}`);
+      out[k] = v;
+    } else if (k === 'budgetSeconds') {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new AuditInputError(`event field "budgetSeconds" must be a number >= 0, got ${JSON.stringify(v)}`);
+      out.budgetSeconds = v;
+    } else if (!['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail'].includes(k)) {
+      // EventBridge envelope fields are tolerated; anything else is a typo worth failing on.
+      throw new AuditInputError(`unknown event field "${k}"; expected dryRun, budgetSeconds, restart, deleteMalformed`);
+    }
+  }
+  return out;
+}
+
+/** The usage source the environment configures, or undefined (quota not measured). */
+export function usageSourceFromEnv(env: NodeJS.ProcessEnv): UsageStatsSource | undefined {
+  const configured = env.UPSTASH_STATS_SOURCE;
+  if (configured) return /^https?:\/\//.test(configured) ? new UrlUsageSource(configured) : new FileUsageSource(configured.replace(/^file:\/\//, ''));
+  const secretId = env.DEVELOPER_API_SECRET_ID;
+  if (!secretId) return undefined;
+  const cache = env.UPSTASH_CACHE_DATABASE_ID;
+  const guardrails = env.UPSTASH_GUARDRAILS_DATABASE_ID;
+  if (!cache || !guardrails) throw new AuditInputError('DEVELOPER_API_SECRET_ID is set but UPSTASH_CACHE_DATABASE_ID or UPSTASH_GUARDRAILS_DATABASE_ID is not');
+  const secrets = new SecretsProvider();
+  return new DeveloperApiUsageSource({
+    credentials: async () => parseDeveloperApiSecret(String(await secrets.get(secretId, { maxAge: 300 })), secretId),
+    databaseIds: { cache, guardrails },
+    baseUrl: env.UPSTASH_DEVELOPER_API_URL || undefined,
+  });
+}
+
+const flag = (v: string | undefined): boolean => v === 'true' || v === '1';
+
+function positiveNumber(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new AuditInputError(`${name} must be a number > 0, got "${v}"`);
+  return n;
+}
+
+export async function createAuditFunction(opts: AuditFunctionOptions = {}): Promise<AuditFunction> {
+  const env = opts.env ?? process.env;
+  const config = jobEnvironment(env);
+  const budgetSeconds = positiveNumber('AUDIT_BUDGET_SECONDS', env.AUDIT_BUDGET_SECONDS, DEFAULT_BUDGET_SECONDS);
+  const batchSize = positiveNumber('AUDIT_BATCH_SIZE', env.AUDIT_BATCH_SIZE, 500);
+  const metrics = new AggregatingMetricsRecorder();
+  const credentials = jobCredentials(env, { cache: opts.cacheCredentials, guardrails: opts.guardrailsCredentials });
+  // A batch's inspection script runs longer than a single command: give it a wider timeout.
+  const timeoutMs = Math.max(config.runtime.redisTimeoutMs, 5_000);
+  const cache = await createUpstashClient(credentials.cache, { timeoutMs, metrics, database: 'cache' });
+  const guardrails = await createUpstashClient(credentials.guardrails, { timeoutMs, metrics, database: 'guardrails' });
+  const auditor = new CacheAuditor({
+    env: config, cache, guardrails, metrics,
+    locks: new DistributedLockCoordinator({ redis: guardrails }),
+    usage: opts.usage ?? usageSourceFromEnv(env),
+    memoryBudgetBytes: env.CACHE_MEMORY_BUDGET_BYTES ? positiveNumber('CACHE_MEMORY_BUDGET_BYTES', env.CACHE_MEMORY_BUDGET_BYTES, 0) : undefined,
+  });
+
+  return async (event, context) => {
+    const input = parseAuditEvent(event);
+    let budgetMs = (input.budgetSeconds ?? budgetSeconds) * 1000;
+    const remaining = context?.getRemainingTimeInMillis();
+    if (remaining !== undefined) budgetMs = Math.max(0, Math.min(budgetMs, remaining - INVOCATION_MARGIN_MS));
+    const run: AuditRunOptions = {
+      budgetMs,
+      batchSize,
+      dryRun: input.dryRun ?? flag(env.AUDIT_DRY_RUN),
+      deleteMalformed: input.deleteMalformed ?? flag(env.AUDIT_DELETE_MALFORMED),
+      restart: input.restart,
+    };
+    const report = await auditor.run(run);
+    await metrics.flush(guardrails);
+    console.log(JSON.stringify({ level: report.status === 'failed' ? 'error' : 'info', message: 'audit finished', ...report }));
+    if (report.status === 'failed') throw new JobFailedError(report, `audit failed: ${report.errors.join('; ')}`);
+    return report;
+  };
+}
+
+let instance: Promise<AuditFunction> | undefined;
+
+export async function handler(event?: unknown, context?: Context): Promise<AuditReport> {
+  instance ??= createAuditFunction().catch((e: unknown) => {
+    instance = undefined;
+    throw e;
+  });
+  return (await instance)(event, context);
 }

@@ -1,4 +1,76 @@
-/** Placeholder entry point of the warmup function; replaced by its issue. */
-export async function handler(): Promise<{ statusCode: number; body: string }> {
-  return { statusCode: 501, body: JSON.stringify({ error: 'not_implemented', message: 'warmup is not implemented yet' }) };
+/**
+ * The scheduled warmup function: builds the clients, the throttled engine and the manager once
+ * per container, runs the environment's manifest (`config/warmup-manifest.ts`), flushes the
+ * metrics and answers the report as JSON. A run that failed as a whole (Redis down, lock lost)
+ * throws after logging its report, so the scheduler retries it (a retry skips what is fresh).
+ *
+ * Environment: `CACHE_ENV` (or `CACHE_PLATFORM_ENV`, set by the runtime stack) picks the config;
+ * credentials from Secrets Manager when `UPSTASH_CACHE_SECRET_ID` / `UPSTASH_GUARDRAILS_SECRET_ID`
+ * are set, else `UPSTASH_REDIS_REST_*` / `UPSTASH_GUARDRAILS_REST_*`; `ORIGIN_<SURFACE>` overrides
+ * a surface's origin.
+ */
+import type { Context } from 'aws-lambda';
+import { WARMUP_MANIFESTS, type WarmupManifest } from '../../config/warmup-manifest';
+import type { FetchFn } from '../engine/origin';
+import { DistributedLockCoordinator } from '../guardrails/lock-coordinator';
+import type { CredentialsSource } from '../shared/credentials';
+import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
+import { createUpstashClient } from '../shared/upstash';
+import { CacheWarmupManager, createWarmupEngine, type WarmupReport } from './cache-warmup-manager';
+import { JobFailedError, jobCredentials, jobEnvironment } from './job-environment';
+import { PopularRequests } from './popular-requests';
+
+export interface WarmupFunctionOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cacheCredentials?: CredentialsSource;
+  readonly guardrailsCredentials?: CredentialsSource;
+  /** @default WARMUP_MANIFESTS[<environment>] */
+  readonly manifest?: WarmupManifest;
+  /** Origin HTTP client. @default globalThis.fetch */
+  readonly fetch?: FetchFn;
+}
+
+export type WarmupFunction = (event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<WarmupReport>;
+
+/** Left of the invocation for the refreshes in flight, the metrics flush and the answer. */
+const INVOCATION_MARGIN_MS = 20_000;
+
+export async function createWarmupFunction(opts: WarmupFunctionOptions = {}): Promise<WarmupFunction> {
+  const env = opts.env ?? process.env;
+  const config = jobEnvironment(env);
+  const manifest = opts.manifest ?? WARMUP_MANIFESTS[config.name];
+  const metrics = new AggregatingMetricsRecorder();
+  const credentials = jobCredentials(env, { cache: opts.cacheCredentials, guardrails: opts.guardrailsCredentials });
+  const timeoutMs = config.runtime.redisTimeoutMs;
+  const cache = await createUpstashClient(credentials.cache, { timeoutMs, metrics, database: 'cache' });
+  const guardrails = await createUpstashClient(credentials.guardrails, { timeoutMs, metrics, database: 'guardrails' });
+  const manager = new CacheWarmupManager({
+    env: config,
+    engine: createWarmupEngine({ env: config, redis: cache, manifest, metrics, fetch: opts.fetch }),
+    cache,
+    locks: new DistributedLockCoordinator({ redis: guardrails }),
+    popular: new PopularRequests({ redis: guardrails, env: config }),
+    metrics,
+  });
+  return async (_event, context) => {
+    const remaining = context?.getRemainingTimeInMillis();
+    const report = await manager.run(manifest, remaining === undefined ? {} : { deadlineAtMs: Date.now() + remaining - INVOCATION_MARGIN_MS });
+    // Awaited: Lambda freezes after the answer. A failed flush only loses this run's samples.
+    await metrics.flush(guardrails);
+    const { targets, ...summary } = report;
+    console.log(JSON.stringify({ level: report.status === 'failed' ? 'error' : 'info', message: 'warmup finished', ...summary,
+      failedTargets: targets.filter((t) => t.outcome === 'failed') }));
+    if (report.status === 'failed') throw new JobFailedError(report, `warmup failed: ${report.error ?? 'unknown error'}`);
+    return report;
+  };
+}
+
+let instance: Promise<WarmupFunction> | undefined;
+
+export async function handler(event?: unknown, context?: Context): Promise<WarmupReport> {
+  instance ??= createWarmupFunction().catch((e: unknown) => {
+    instance = undefined;
+    throw e;
+  });
+  return (await instance)(event, context);
 }

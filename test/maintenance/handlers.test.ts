@@ -1,0 +1,101 @@
+/**
+ * The warmup and audit Lambda handlers end to end: environment variables in, real clients to the
+ * local Upstash servers, metrics flushed to the guardrails database and rendered for Prometheus.
+ * The Upstash Developer API is replaced by the stats fixture file (`UPSTASH_STATS_SOURCE`).
+ */
+import { join } from 'node:path';
+import { WARMUP_MANIFESTS } from '../../config/warmup-manifest';
+import { AuditInputError, createAuditFunction, parseAuditEvent } from '../../lambdas/audit/handler';
+import { renderMetrics } from '../../lambdas/shared/metrics/render';
+import { createWarmupFunction } from '../../lambdas/warmup/handler';
+import { JobFailedError } from '../../lambdas/warmup/job-environment';
+import { startOrigin, type Origin } from '../support/origin';
+import { startTestUpstash, type TestUpstash } from '../support/upstash';
+
+const FIXTURE = join(__dirname, '..', 'fixtures', 'upstash-stats.json');
+let cache: TestUpstash;
+let guardrails: TestUpstash;
+let origin: Origin;
+
+const env = (): NodeJS.ProcessEnv => ({
+  CACHE_PLATFORM_ENV: 'dev',
+  UPSTASH_REDIS_REST_URL: cache.url,
+  UPSTASH_REDIS_REST_TOKEN: cache.token,
+  UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
+  UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
+  ORIGIN_MARKETING: `${origin.url}/m`,
+  ORIGIN_API: `${origin.url}/a`,
+  UPSTASH_STATS_SOURCE: FIXTURE,
+});
+
+beforeAll(async () => {
+  cache = await startTestUpstash();
+  guardrails = await startTestUpstash();
+  origin = await startOrigin();
+});
+
+afterAll(async () => {
+  await origin?.close();
+  await cache?.stop();
+  await guardrails?.stop();
+});
+
+beforeEach(async () => {
+  await cache.flush();
+  await guardrails.flush();
+  origin.reset();
+});
+
+test('the warmup function warms the dev manifest, answers its report and flushes its metrics', async () => {
+  const run = await createWarmupFunction({ env: env() });
+  const logged = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    const report = await run();
+    const n = WARMUP_MANIFESTS.dev.targets.length;
+    expect(report).toMatchObject({ job: 'warmup', status: 'completed', env: 'dev', total: n, warmed: n });
+    expect(origin.requests()).toBe(n);
+    expect(origin.log().every((r) => r.path.startsWith('/m/') || r.path.startsWith('/a/'))).toBe(true);
+    expect(JSON.parse(String(logged.mock.calls[0]?.[0]))).toMatchObject({ message: 'warmup finished', warmed: n });
+  } finally {
+    logged.mockRestore();
+  }
+  const text = await renderMetrics(guardrails.redis);
+  expect(text).toMatch(/cache_warmup_entries_total\{[^}]*namespace="marketing"[^}]*outcome="warmed"[^}]*\} 5/);
+  expect(text).toMatch(/cache_job_runs_total\{[^}]*job="warmup"[^}]*outcome="success"[^}]*\} 1/);
+});
+
+test('the audit function reads the quota from the stats source and records the ratio', async () => {
+  await cache.redis.set('dev:marketing:home:default', 'not an envelope', { ex: 600 });
+  const run = await createAuditFunction({ env: env() });
+  const logged = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    const report = await run({}, { getRemainingTimeInMillis: () => 120_000 });
+    expect(report).toMatchObject({ job: 'audit', status: 'completed', scanned: 1, budgetMs: 90_000 });
+    expect(report.findings.corrupt.fixed).toBe(1);
+    expect(report.quota.source).toBe(`file:${FIXTURE}`);
+  } finally {
+    logged.mockRestore();
+  }
+  const text = await renderMetrics(guardrails.redis);
+  expect(text).toMatch(/upstash_monthly_quota_ratio\{[^}]*database="cache"[^}]*\} 0\.6123456\b/);
+  expect(text).toMatch(/cache_audit_findings_total\{reason="corrupt",outcome="fixed"\} 1/);
+});
+
+test('a failed audit throws after logging its report, so the scheduler retries', async () => {
+  const run = await createAuditFunction({ env: { ...env(), UPSTASH_STATS_SOURCE: '/nonexistent/{database}.json' } });
+  const logged = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    await expect(run({ dryRun: true })).rejects.toThrow(JobFailedError);
+    expect(JSON.parse(String(logged.mock.calls[0]?.[0]))).toMatchObject({ level: 'error', status: 'failed', dryRun: true });
+  } finally {
+    logged.mockRestore();
+  }
+});
+
+test('the audit event is validated', () => {
+  expect(parseAuditEvent({})).toEqual({});
+  expect(parseAuditEvent({ dryRun: true, budgetSeconds: 30, 'detail-type': 'Scheduled Event' })).toEqual({ dryRun: true, budgetSeconds: 30 });
+  expect(() => parseAuditEvent({ dryrun: true })).toThrow(/unknown event field "dryrun"/);
+  expect(() => parseAuditEvent({ budgetSeconds: -1 })).toThrow(AuditInputError);
+  expect(() => parseAuditEvent('go')).toThrow(/must be a JSON object/);
+});
