@@ -1,0 +1,286 @@
+import type { Redis } from '@upstash/redis';
+import type { SurfaceConfig } from '../../config/types';
+import { getBypass, setBypass } from '../engine/invalidation';
+import { KeyError } from '../engine/keys';
+import { AdminAuthenticator, unauthorizedResponse } from '../guardrails/admin-auth';
+import { GuardrailInputError } from '../guardrails/errors';
+import { IdempotencyStore, requestFingerprint, validateIdempotencyKey } from '../guardrails/idempotency';
+import { ADMIN_BUCKET } from '../guardrails/rate-limit-policies';
+import { rateLimitedResponse, type RateLimiterManager } from '../guardrails/rate-limiter';
+import { bodyText, clientIp, header, json, jsonError, type HttpEvent, type HttpResult } from '../shared/http';
+import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
+import { parseDurationSeconds } from './duration';
+import { AdminError, RedisUnavailableError, UnknownSurfaceError } from './errors';
+import { EventDataError, UnknownEventError } from './events';
+import type { HitStatsReader } from './hit-stats';
+import { InvalidationLog, tokenFingerprint, type InvalidationLogEntry } from './invalidation-log';
+import { allSettledOrThrow } from './settle';
+import { CacheInvalidationManager, type InvalidationOutcome, type PrefixPurgeLimits } from './invalidation-manager';
+import {
+  parseAllowlistRequest,
+  parseBypassRequest,
+  parseInvalidateRequest,
+  parseJsonObject,
+  REQUEST_LIMITS,
+  type InvalidateRequest,
+} from './requests';
+
+export interface AdminApiDeps {
+  /** Environment name (first key segment). */
+  readonly env: string;
+  readonly surfaces: readonly SurfaceConfig[];
+  /** CACHE database: entries, generations, bypass flags. */
+  readonly cacheRedis: Redis;
+  /** GUARDRAILS database: invalidation log, idempotency records, allowlist, metrics. */
+  readonly guardrailsRedis: Redis;
+  readonly authenticator: AdminAuthenticator;
+  /** Allowlist for `/admin/allowlist`, and the `admin` bucket limit of every admin request. */
+  readonly rateLimiter: Pick<RateLimiterManager, 'allowTemporaryAccess' | 'limitClient'>;
+  readonly idempotency: IdempotencyStore;
+  readonly hitStats: HitStatsReader;
+  /** @default NOOP_METRICS */
+  readonly metrics?: MetricsRecorder;
+  /** Called before each answer, e.g. to flush metrics (Lambda freezes after the response). */
+  readonly beforeAnswer?: () => Promise<unknown>;
+  readonly prefixPurge?: Partial<PrefixPurgeLimits>;
+  /** @default 200 */
+  readonly logCapacity?: number;
+  /** @default REQUEST_LIMITS.maxBodyBytes */
+  readonly maxBodyBytes?: number;
+  /** High-resolution milliseconds, for `durationMs`. @default performance.now */
+  readonly now?: () => number;
+}
+
+type RouteName = '/admin/invalidate' | '/admin/bypass' | '/admin/allowlist' | '/admin/status';
+const ROUTES: Readonly<Record<RouteName, 'GET' | 'POST'>> = {
+  '/admin/invalidate': 'POST',
+  '/admin/bypass': 'POST',
+  '/admin/allowlist': 'POST',
+  '/admin/status': 'GET',
+};
+
+interface Call {
+  readonly route: RouteName;
+  readonly event: HttpEvent;
+  readonly who: string;
+  readonly idempotencyKey?: string;
+}
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+/**
+ * The admin function: parses, authenticates, rate-limits, makes POSTs idempotent, calls the
+ * invalidation manager and answers. Every answer is JSON; errors are `{"error", "message"}`.
+ */
+export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promise<HttpResult> {
+  const metrics = deps.metrics ?? NOOP_METRICS;
+  const now = deps.now ?? (() => performance.now());
+  const manager = new CacheInvalidationManager({
+    redis: deps.cacheRedis,
+    env: deps.env,
+    surfaces: deps.surfaces,
+    metrics,
+    prefixPurge: deps.prefixPurge,
+  });
+  const log = new InvalidationLog(deps.guardrailsRedis, deps.env, deps.logCapacity);
+  const surfaceNames = deps.surfaces.map((s) => s.name);
+
+  async function invalidate(call: Call): Promise<HttpResult> {
+    const body = parseJsonObject(call.event.body, call.event.isBase64Encoded, deps.maxBodyBytes ?? REQUEST_LIMITS.maxBodyBytes);
+    const request = parseInvalidateRequest(body);
+    const started = now();
+    let outcome: InvalidationOutcome;
+    try {
+      outcome = await manager.invalidate(request);
+    } catch (error) {
+      // Only failures of an invalidation that was attempted are logged; bad requests are not invalidations.
+      if (error instanceof RedisUnavailableError) {
+        await record(call, request, { result: 'failed', detail: { error: error.code }, durationMs: round(now() - started) });
+      }
+      throw error;
+    }
+    const durationMs = round(now() - started);
+    const { kind, ...detail } = outcome;
+    const logged = await record(call, request, { result: 'ok', detail: summary(detail), durationMs });
+    return json(200, { ok: true, kind, ...detail, durationMs, logged });
+  }
+
+  /** Logs an invalidation; a log failure never turns a done invalidation into an error. */
+  async function record(call: Call, request: InvalidateRequest, result: Pick<InvalidationLogEntry, 'result' | 'detail' | 'durationMs'>): Promise<boolean> {
+    const { kind, ...target } = request;
+    try {
+      await log.record({
+        at: new Date().toISOString(),
+        who: call.who,
+        kind,
+        target,
+        ...result,
+        ...(call.idempotencyKey ? { idempotencyKey: call.idempotencyKey } : {}),
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function bypass(call: Call): Promise<HttpResult> {
+    const request = parseBypassRequest(parseJsonObject(call.event.body, call.event.isBase64Encoded, deps.maxBodyBytes ?? REQUEST_LIMITS.maxBodyBytes));
+    if (!surfaceNames.includes(request.surface)) throw new UnknownSurfaceError(request.surface, surfaceNames);
+    const started = now();
+    const state = await redisCall('setting the bypass flag', () => setBypass(deps.cacheRedis, deps.env, request.surface, request.enabled, request.ttlSeconds));
+    return json(200, { ok: true, surface: request.surface, enabled: state.enabled, ttlSeconds: state.ttlSeconds, durationMs: round(now() - started) });
+  }
+
+  async function allowlist(call: Call): Promise<HttpResult> {
+    const request = parseAllowlistRequest(parseJsonObject(call.event.body, call.event.isBase64Encoded, deps.maxBodyBytes ?? REQUEST_LIMITS.maxBodyBytes));
+    const started = now();
+    const granted = await redisCall('writing the allowlist entry', () => deps.rateLimiter.allowTemporaryAccess(request.ip, request.ttlSeconds));
+    return json(200, {
+      ok: true,
+      ip: granted.ip,
+      ttlSeconds: request.ttlSeconds,
+      expiresAt: new Date(granted.expiresAtEpochMs).toISOString(),
+      durationMs: round(now() - started),
+    });
+  }
+
+  async function status(call: Call): Promise<HttpResult> {
+    const windowSeconds = parseWindow(call.event.queryStringParameters?.window);
+    const started = now();
+    const [stats, bypassStates, recent] = await allSettledOrThrow([
+      redisCall('reading hit counters', () => deps.hitStats.read(windowSeconds)),
+      redisCall('reading bypass flags', () => allSettledOrThrow(surfaceNames.map((s) => getBypass(deps.cacheRedis, deps.env, s)))),
+      redisCall('reading the invalidation log', () => log.recent(20)),
+    ]);
+    return json(200, {
+      env: deps.env,
+      time: new Date().toISOString(),
+      ...stats,
+      surfaces: surfaceNames.map((name, i) => ({ name, bypass: { enabled: bypassStates[i].enabled, ttlSeconds: bypassStates[i].ttlSeconds } })),
+      recentInvalidations: recent,
+      durationMs: round(now() - started),
+    });
+  }
+
+  const handlers: Record<RouteName, (call: Call) => Promise<HttpResult>> = {
+    '/admin/invalidate': invalidate,
+    '/admin/bypass': bypass,
+    '/admin/allowlist': allowlist,
+    '/admin/status': status,
+  };
+
+  async function dispatch(event: HttpEvent): Promise<{ route: string; result: HttpResult }> {
+    const method = event.requestContext?.http?.method?.toUpperCase() ?? 'GET';
+    const path = (event.rawPath ?? '/').replace(/\/+$/, '') || '/';
+    if (!(path in ROUTES)) return { route: 'unmatched', result: jsonError(404, 'not_found', `no admin route ${path}; routes: ${Object.keys(ROUTES).join(', ')}`) };
+    const route = path as RouteName;
+    if (method !== ROUTES[route]) {
+      return { route, result: jsonError(405, 'method_not_allowed', `${route} accepts ${ROUTES[route]}, got ${method}`, { allow: ROUTES[route] }) };
+    }
+    return { route, result: await authorized(route, event) };
+  }
+
+  async function authorized(route: RouteName, event: HttpEvent): Promise<HttpResult> {
+    let auth;
+    try {
+      auth = await deps.authenticator.authenticate(event.headers);
+    } catch {
+      return jsonError(503, 'auth_unavailable', 'the admin token store is unavailable; retry shortly');
+    }
+    if (!auth.ok) return unauthorizedResponse(auth.reason);
+    const token = presentedToken(event);
+    const who = tokenFingerprint(token);
+    const decision = await deps.rateLimiter.limitClient(ADMIN_BUCKET, { ip: clientIp(event), apiKey: token });
+    if (!decision.allowed) return rateLimitedResponse(decision);
+    const withLimits = (result: HttpResult): HttpResult => ({ ...result, headers: { ...decision.headers, ...result.headers } });
+
+    const idempotencyKey = header(event.headers, 'idempotency-key');
+    const call: Call = { route, event, who, idempotencyKey };
+    if (idempotencyKey === undefined || ROUTES[route] !== 'POST') return withLimits(await answer(call));
+    try {
+      validateIdempotencyKey(idempotencyKey);
+    } catch (error) {
+      return withLimits(errorResponse(error));
+    }
+    const fingerprint = requestFingerprint('POST', route, `${who}\n${bodyText(event)}`);
+    try {
+      const result = await deps.idempotency.run('admin', idempotencyKey, fingerprint, async () => answer(call));
+      return withLimits(result.response as HttpResult);
+    } catch (error) {
+      return withLimits(errorResponse(new RedisUnavailableError('the idempotency check', error)));
+    }
+  }
+
+  async function answer(call: Call): Promise<HttpResult> {
+    try {
+      return await handlers[call.route](call);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  }
+
+  return async (event: HttpEvent): Promise<HttpResult> => {
+    const started = now();
+    let outcome: { route: string; result: HttpResult };
+    try {
+      outcome = await dispatch(event);
+    } catch (error) {
+      outcome = { route: 'unmatched', result: errorResponse(error) };
+    }
+    const method = event.requestContext?.http?.method?.toUpperCase() ?? 'OTHER';
+    metrics.observe('http_request_duration_seconds', (now() - started) / 1000, {
+      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].includes(method) ? method : 'OTHER',
+      route: outcome.route,
+      status_code: String(outcome.result.statusCode),
+    });
+    if (deps.beforeAnswer) await deps.beforeAnswer().catch(() => undefined);
+    return outcome.result;
+  };
+}
+
+async function redisCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof AdminError || error instanceof KeyError || error instanceof GuardrailInputError || error instanceof RangeError) throw error;
+    throw new RedisUnavailableError(what, error);
+  }
+}
+
+/** The token the authenticator accepted (it checked the same headers). */
+function presentedToken(event: HttpEvent): string {
+  const bearer = /^Bearer[ \t]+(\S+)/i.exec(header(event.headers, 'authorization')?.trim() ?? '');
+  return bearer?.[1] ?? header(event.headers, 'x-api-token')?.trim() ?? '';
+}
+
+const MAX_WINDOW_SECONDS = 31 * 86_400;
+
+function parseWindow(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let seconds: number;
+  try {
+    seconds = parseDurationSeconds(raw, 'window');
+  } catch (error) {
+    throw new AdminError(400, 'invalid_request', (error as Error).message);
+  }
+  if (seconds > MAX_WINDOW_SECONDS) throw new AdminError(400, 'invalid_request', `window must be at most 31d, got ${JSON.stringify(raw)}`);
+  return seconds;
+}
+
+/** Log detail: counts and generations, not the full key lists (those are in the request target). */
+function summary(detail: Omit<InvalidationOutcome, 'kind'>): Record<string, unknown> {
+  const { keys: _keys, ...rest } = detail;
+  return rest;
+}
+
+function errorResponse(error: unknown): HttpResult {
+  if (error instanceof AdminError) return jsonError(error.status, error.code, error.message);
+  if (error instanceof UnknownEventError) return jsonError(422, 'unknown_event', error.message);
+  if (error instanceof EventDataError) return jsonError(400, 'invalid_event_data', error.message);
+  if (error instanceof KeyError) return jsonError(400, error.code, error.message);
+  if (error instanceof GuardrailInputError) return jsonError(400, error.code, error.message);
+  if (error instanceof RangeError) return jsonError(400, 'invalid_request', error.message);
+  // Unexpected: no details leave the service.
+  console.error(JSON.stringify({ level: 'error', message: 'admin request failed', error: error instanceof Error ? error.stack : String(error) }));
+  return jsonError(500, 'internal_error', 'the admin request failed unexpectedly');
+}

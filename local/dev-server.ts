@@ -1,0 +1,283 @@
+/**
+ * `npm run dev`: every function on one local port, as API Gateway would route them.
+ *
+ * Node HTTP requests are turned into API Gateway HTTP API (payload 2.0) events and the functions'
+ * results back into responses (binary bodies travel base64, as in AWS). Behind them: a real
+ * `redis-server` (or `REDIS_URL`), two local Upstash-compatible REST servers (cache database on
+ * db 0, guardrails on db 1) and a demo origin. `PORT` (default 8787), `ORIGIN_<SURFACE>` and
+ * `ADMIN_TOKEN` (generated and printed when unset) configure it.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { environment } from '../config/environments';
+import { createAdminFunction } from '../lambdas/admin/handler';
+import { createCacheFunction } from '../lambdas/cache/handler';
+import { encodeBody, jsonError, type HttpResult } from '../lambdas/shared/http';
+import { startDemoOrigin, type DemoOrigin } from './demo-origin';
+import { startRedisServer, type RedisProcess } from './redis-process';
+import { startUpstashServer, type LocalUpstashServer } from './upstash-server';
+
+export interface DevServerOptions {
+  /** @default 8787; 0 picks a free port */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Admin token of the admin routes, `/metrics` and `/debug/cache`. @default - `ADMIN_TOKEN`, else a generated one */
+  readonly adminToken?: string;
+  /** Existing Redis to use instead of starting a `redis-server`. @default - `REDIS_URL`, else a new process */
+  readonly redisUrl?: string;
+  /** Environment read for `ORIGIN_<SURFACE>`, `ADMIN_TOKEN`, `REDIS_URL`. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Serve `/metrics` without the admin token. @default false */
+  readonly metricsPublic?: boolean;
+}
+
+export interface DevServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly adminToken: string;
+  /** True when the token was generated (print it: nobody else knows it). */
+  readonly adminTokenGenerated: boolean;
+  /** The demo origin, e.g. to count its requests. */
+  readonly demoOrigin: DemoOrigin;
+  /** The local Upstash servers, for tests that look inside Redis. */
+  readonly upstash: { readonly cache: LocalUpstashServer; readonly guardrails: LocalUpstashServer };
+  /** Origin URL per surface, after `ORIGIN_<SURFACE>` overrides. */
+  readonly origins: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+type LambdaFunction = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
+
+const CACHE_DB = 0;
+const GUARDRAILS_DB = 1;
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Route templates of the HTTP API, for `routeKey` and `pathParameters`. */
+function matchRoute(method: string, path: string): { routeKey: string; pathParameters?: Record<string, string> } {
+  const read = /^\/c\/([^/]+)\/(.+)$/.exec(path);
+  if (read) return { routeKey: `${method} /c/{surface}/{path+}`, pathParameters: { surface: read[1], path: read[2] } };
+  if (['/healthz', '/readyz', '/metrics', '/debug/cache'].includes(path) || path.startsWith('/admin/')) {
+    return { routeKey: `${method} ${path}` };
+  }
+  return { routeKey: '$default' };
+}
+
+/** A Node request as the HTTP API delivers it to a Lambda (payload format 2.0). */
+export function toHttpApiEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
+  // Appended, not resolved against a base: a path starting with `//` is a path, not a host.
+  const url = new URL(`http://localhost${req.url?.startsWith('/') ? req.url : '/'}`);
+  const method = (req.method ?? 'GET').toUpperCase();
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const cookies = req.headers.cookie?.split(';').map((c) => c.trim()).filter(Boolean);
+  const encoded = body.byteLength > 0 ? encodeBody(body, headers['content-type']) : undefined;
+  const { routeKey, pathParameters } = matchRoute(method, url.pathname);
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    ...(cookies?.length ? { cookies } : {}),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(pathParameters ? { pathParameters } : {}),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0],
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    isBase64Encoded: encoded?.isBase64Encoded ?? false,
+    ...(encoded ? { body: encoded.body } : {}),
+  };
+}
+
+/** Writes a Lambda result (payload 2.0) as the HTTP API would. */
+export function writeHttpApiResult(res: ServerResponse, result: HttpResult): void {
+  const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const headers: Record<string, string | number | string[]> = { ...result.headers };
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  headers['content-length'] = body.byteLength;
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('payload_too_large'));
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 8787;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer between 0 and 65535, got "${raw}"`);
+  return port;
+}
+
+/** Starts everything `npm run dev` runs; `close()` stops it all, in reverse order. */
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const env = opts.env ?? process.env;
+  const stack: (() => Promise<unknown>)[] = [];
+  const close = async (): Promise<void> => {
+    while (stack.length > 0) await stack.pop()?.().catch(() => undefined);
+  };
+  try {
+    let redisUrl = opts.redisUrl ?? env.REDIS_URL;
+    if (!redisUrl) {
+      const redis: RedisProcess = await startRedisServer();
+      stack.push(() => redis.stop());
+      redisUrl = redis.url;
+    }
+    const [cache, guardrails, demoOrigin] = await Promise.all([
+      startUpstashServer({ redisUrl, db: CACHE_DB }),
+      startUpstashServer({ redisUrl, db: GUARDRAILS_DB }),
+      startDemoOrigin(),
+    ]);
+    stack.push(() => cache.close(), () => guardrails.close(), () => demoOrigin.close());
+
+    const adminToken = opts.adminToken ?? (env.ADMIN_TOKEN || randomBytes(24).toString('base64url'));
+    const config = environment('dev');
+    const origins: Record<string, string> = {};
+    const functionEnv: NodeJS.ProcessEnv = {
+      CACHE_ENV: 'dev',
+      UPSTASH_REDIS_REST_URL: cache.url,
+      UPSTASH_REDIS_REST_TOKEN: cache.token,
+      UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
+      UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
+      ADMIN_TOKEN: adminToken,
+      METRICS_PUBLIC: opts.metricsPublic ? 'true' : 'false',
+    };
+    for (const surface of config.surfaces) {
+      const name = `ORIGIN_${surface.name.toUpperCase().replace(/-/g, '_')}`;
+      origins[surface.name] = env[name] || `${demoOrigin.url}/${surface.name}`;
+      functionEnv[name] = origins[surface.name];
+    }
+    if (env.MAX_INFLIGHT) functionEnv.MAX_INFLIGHT = env.MAX_INFLIGHT;
+    const [cacheFunction, adminFunction] = await Promise.all([createCacheFunction({ env: functionEnv }), createAdminFunction({ env: functionEnv })]);
+
+    const route = (path: string): LambdaFunction => (path.startsWith('/admin/') || path === '/admin' ? adminFunction : cacheFunction);
+    const server: Server = createServer((req, res) => {
+      void (async () => {
+        let result: HttpResult;
+        try {
+          const body = await readBody(req);
+          const event = toHttpApiEvent(req, body);
+          result = await route(event.rawPath)(event);
+        } catch (error) {
+          result =
+            (error as Error).message === 'payload_too_large'
+              ? jsonError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`)
+              : jsonError(500, 'internal_error', 'the dev server could not run the function');
+        }
+        writeHttpApiResult(res, result);
+      })();
+    });
+    // Requests Node rejects before any function runs (headers over its 16 KB limit, broken HTTP)
+    // still get the contract's JSON error instead of a bare status line.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || error.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify(tooLarge
+        ? { error: 'headers_too_large', message: 'request headers are larger than the server accepts (16 KB)' }
+        : { error: 'bad_request', message: 'the request is not valid HTTP/1.1' });
+      socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json\r\n`
+        + `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => resolve());
+    });
+    stack.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      adminToken,
+      adminTokenGenerated: opts.adminToken === undefined && !env.ADMIN_TOKEN,
+      demoOrigin,
+      upstash: { cache, guardrails },
+      origins,
+      close: () => (closing ??= close()),
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function runFromCommandLine(): Promise<void> {
+  const dev = await startDevServer({ port: parsePort(process.env.PORT) });
+  const example = `${dev.url}/c/marketing/blog/hello-world`;
+  const lines = [
+    `dev server: ${dev.url}`,
+    `  cache:  GET ${dev.url}/c/{surface}/{path}   surfaces: ${Object.entries(dev.origins).map(([s, o]) => `${s} -> ${o}`).join(', ')}`,
+    `  admin:  ${dev.url}/admin/{invalidate,bypass,allowlist,status}   also /healthz /readyz /metrics /debug/cache`,
+    dev.adminTokenGenerated ? `ADMIN_TOKEN=${dev.adminToken}   (generated; set ADMIN_TOKEN to choose one)` : 'ADMIN_TOKEN from the environment',
+    '',
+    'try:',
+    `  curl -si ${example} | grep -i x-cache     # MISS, then HIT`,
+    `  export CACHE_ADMIN_URL=${dev.url} CACHE_ADMIN_TOKEN=${dev.adminTokenGenerated ? dev.adminToken : '$ADMIN_TOKEN'}`,
+    '  npm run cache:invalidate -- --key dev:marketing:blog.hello-world:default',
+    '',
+    'Ctrl-C stops everything.',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: stopping\n`);
+    void dev.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  runFromCommandLine().catch((error: unknown) => {
+    process.stderr.write(`dev server failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,71 @@
+import { createAdminFunction, handler } from '../../lambdas/admin/handler';
+import { SECRET_ID_ENV, secretNames } from '../../lambdas/rotation/secret-names';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
+import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { ADMIN_TOKEN, httpEvent, parseBody } from './helpers';
+
+describe('admin Lambda entry point', () => {
+  let cache: TestUpstash;
+  let guardrails: TestUpstash;
+
+  beforeAll(async () => {
+    [cache, guardrails] = await Promise.all([startTestUpstash(), startTestUpstash()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([cache?.stop(), guardrails?.stop()]);
+  });
+
+  it('answers 503 not_configured, not a crash, when its credentials are missing', async () => {
+    const saved = { ...process.env };
+    delete process.env.UPSTASH_REDIS_REST_URL;
+    delete process.env.UPSTASH_GUARDRAILS_REST_URL;
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const result = await handler(httpEvent({ path: '/admin/status' }));
+      expect(result.statusCode).toBe(503);
+      expect(parseBody(result).error).toBe('not_configured');
+    } finally {
+      error.mockRestore();
+      process.env = saved;
+    }
+  });
+
+  it('builds from the same environment variables as the cache function', async () => {
+    const fn = await createAdminFunction({
+      env: {
+        CACHE_ENV: 'dev',
+        UPSTASH_REDIS_REST_URL: cache.url,
+        UPSTASH_REDIS_REST_TOKEN: cache.token,
+        UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
+        UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
+        ADMIN_TOKEN: `old-token,${ADMIN_TOKEN}`,
+      },
+    });
+    const result = await fn(httpEvent({ path: '/admin/invalidate', body: { surface: 'api', bump: true } }));
+    expect(result.statusCode).toBe(200);
+    expect(await cache.redis.get('dev:gen:api')).toBe((parseBody(result) as { bumped: { generation: string }[] }).bumped[0].generation);
+    expect((await fn(httpEvent({ path: '/admin/status', token: 'old-token' }))).statusCode).toBe(200);
+  });
+
+  it('reads credentials and admin tokens from Secrets Manager in AWS (mocked AWS API)', async () => {
+    const fake = new FakeSecretsManager();
+    const client = fake.client();
+    const names = secretNames('dev');
+    await fake.call('CreateSecret', { Name: names.cache, SecretString: JSON.stringify({ url: cache.url, token: cache.token }) });
+    await fake.call('CreateSecret', { Name: names.guardrails, SecretString: JSON.stringify({ url: guardrails.url, token: guardrails.token }) });
+    await fake.call('CreateSecret', { Name: names.adminToken, SecretString: JSON.stringify({ tokens: ['from-secrets-manager'] }) });
+    try {
+      const fn = await createAdminFunction({
+        env: { CACHE_ENV: 'dev', [SECRET_ID_ENV.cache]: names.cache, [SECRET_ID_ENV.guardrails]: names.guardrails, [SECRET_ID_ENV.adminToken]: names.adminToken },
+        secretsClient: client,
+      });
+      expect((await fn(httpEvent({ path: '/admin/status' }))).statusCode).toBe(401);
+      const result = await fn(httpEvent({ path: '/admin/invalidate', body: { surface: 'marketing', bump: true }, token: 'from-secrets-manager' }));
+      expect(result.statusCode).toBe(200);
+      expect(await cache.redis.exists('dev:gen:marketing')).toBe(1);
+    } finally {
+      client.destroy();
+    }
+  });
+});

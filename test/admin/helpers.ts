@@ -1,0 +1,70 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { CounterName, GaugeName, HistogramName, Labels } from '../../lambdas/shared/metrics/catalog';
+import type { MetricsRecorder } from '../../lambdas/shared/metrics/recorder';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface EventInit {
+  readonly method?: string;
+  readonly path: string;
+  readonly body?: unknown;
+  /** Send `body` as is (a string) instead of JSON-encoding it. */
+  readonly rawBody?: string;
+  readonly headers?: Record<string, string>;
+  readonly token?: string | null;
+  readonly query?: Record<string, string>;
+  readonly sourceIp?: string;
+}
+
+/** An API Gateway HTTP API (payload 2.0) event as the admin route receives it. */
+export function httpEvent(init: EventInit): APIGatewayProxyEventV2 {
+  const method = init.method ?? (init.body !== undefined || init.rawBody !== undefined ? 'POST' : 'GET');
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
+  const token = init.token === undefined ? ADMIN_TOKEN : init.token;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  const rawQueryString = new URLSearchParams(init.query ?? {}).toString();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: init.path,
+    rawQueryString,
+    headers,
+    queryStringParameters: init.query,
+    isBase64Encoded: false,
+    body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: { method, path: init.path, protocol: 'HTTP/1.1', sourceIp: init.sourceIp ?? '127.0.0.1', userAgent: 'jest' },
+      requestId: 'test',
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+  };
+}
+
+/** Keeps every increment so tests can assert on counters. */
+export class RecordingMetrics implements MetricsRecorder {
+  readonly counters = new Map<string, number>();
+
+  increment(name: CounterName, labels: Labels = {}, value = 1): void {
+    const key = `${name}${JSON.stringify(labels)}`;
+    this.counters.set(key, (this.counters.get(key) ?? 0) + value);
+  }
+
+  observe(_name: HistogramName, _value: number, _labels?: Labels): void {}
+
+  setGauge(_name: GaugeName, _value: number, _labels?: Labels): void {}
+
+  count(name: CounterName, labels: Labels): number {
+    return this.counters.get(`${name}${JSON.stringify(labels)}`) ?? 0;
+  }
+}
+
+export function parseBody(result: { body?: string }): Record<string, unknown> {
+  return JSON.parse(result.body ?? '') as Record<string, unknown>;
+}
