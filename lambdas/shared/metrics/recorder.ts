@@ -1,8 +1,9 @@
 import type { CounterName, GaugeName, HistogramName, Labels } from './catalog';
 
 /**
- * What runtime code records metrics through. Implementations aggregate per instance; the
- * observability issue adds the flush to the guardrails database and the `/metrics` renderer.
+ * What runtime code records metrics through. `AggregatingMetricsRecorder` (aggregating-recorder.ts)
+ * aggregates per instance and flushes to the guardrails database; `renderMetrics` (render.ts)
+ * turns the fleet-wide totals into the `/metrics` answer. Names and labels: catalog.ts.
  */
 export interface MetricsRecorder {
   increment(name: CounterName, labels?: Labels, value?: number): void;

@@ -1,0 +1,35 @@
+/**
+ * PromQL shared by the alerts and the dashboards, so a panel shows exactly what a rule tests.
+ * `selector` is a label matcher list without braces (`namespace="marketing"`), `by` the labels kept.
+ */
+function matchers(...parts: (string | undefined)[]): string {
+  const inner = parts.filter((p): p is string => !!p && p.length > 0).join(',');
+  return inner ? `{${inner}}` : '';
+}
+
+export function rateSum(metric: string, opts: { by: readonly string[]; selector?: string; window?: string }): string {
+  return `sum by (${opts.by.join(', ')}) (rate(${metric}${matchers(opts.selector)}[${opts.window ?? '5m'}]))`;
+}
+
+/** Fresh hits over hits plus misses: the runbook's hit rate. */
+export function hitRatio(opts: { by: readonly string[]; selector?: string; window?: string }): string {
+  return `${rateSum('cache_hits_total', opts)} / ${lookupRate(opts)}`;
+}
+
+/**
+ * Cache lookups (hits + misses) per second. Two sums, not `rate({__name__=~...})`: rate drops the
+ * name, and hits and misses of one surface would collide.
+ */
+export function lookupRate(opts: { by: readonly string[]; selector?: string; window?: string }): string {
+  return `(${rateSum('cache_hits_total', opts)} + ${rateSum('cache_misses_total', opts)})`;
+}
+
+/** Share of requests answered 5xx (304, 404 and 429 are correct answers; 429s have their own alert). */
+export function errorRatio(opts: { by: readonly string[]; selector?: string; window?: string }): string {
+  return `${rateSum('http_request_duration_seconds_count', { ...opts, selector: [opts.selector, 'status_code=~"5.."'].filter(Boolean).join(',') })}`
+    + ` / ${rateSum('http_request_duration_seconds_count', opts)}`;
+}
+
+export function latencyQuantile(q: number, opts: { by: readonly string[]; selector?: string; window?: string }): string {
+  return `histogram_quantile(${q}, ${rateSum('http_request_duration_seconds_bucket', { ...opts, by: [...opts.by, 'le'] })})`;
+}

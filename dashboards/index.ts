@@ -1,0 +1,23 @@
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { FUNCTION_NAMES, deploymentOf, type EnvironmentConfig } from '../config';
+import { cacheOverviewDashboard } from './cache-overview';
+import { lambdaHealthDashboard } from './lambda-health';
+import { observabilityUids } from './uids';
+import { upstashUsageDashboard } from './upstash-usage';
+
+/** Physical names of the environment's functions (`<prefix>-<env>-<function>`, see config/deployment.ts). */
+export function functionNames(env: EnvironmentConfig): string[] {
+  return FUNCTION_NAMES.map((fn) => `${deploymentOf(env).namePrefix}-${env.name}-${fn}`);
+}
+
+/** Every dashboard of an environment, as Grafana JSON models. */
+export function buildDashboards(env: EnvironmentConfig): Dashboard[] {
+  const uids = observabilityUids(env.name);
+  const prometheus = { type: 'prometheus', uid: uids.prometheus };
+  const cloudwatch = { type: 'cloudwatch', uid: uids.cloudwatch };
+  return [
+    cacheOverviewDashboard({ uid: uids.cacheOverview, environment: env.name, prometheus }),
+    upstashUsageDashboard({ uid: uids.upstashUsage, environment: env.name, prometheus }),
+    lambdaHealthDashboard({ uid: uids.lambdaHealth, environment: env.name, region: env.aws.region, functionNames: functionNames(env), cloudwatch }),
+  ];
+}

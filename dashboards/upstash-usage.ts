@@ -1,0 +1,75 @@
+import { DashboardBuilder, RowBuilder, type Dashboard, type DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
+import * as units from '@grafana/grafana-foundation-sdk/units';
+import { OBSERVABILITY as O } from '../alerts/config';
+import { rateSum } from '../alerts/queries';
+import { ENV, RATE_WINDOW, stat, timeseries } from './panels';
+import { environmentVariable, surfaceVariable } from './variables';
+
+/**
+ * Upstash usage, from the audit job's gauges (Upstash Developer API) and the clients' own request
+ * counters. Upstash's hosted Prometheus endpoint is not scraped: its series would not carry our
+ * `environment` label, and the audit gauges cover requests, bandwidth and storage.
+ */
+export function upstashUsageDashboard(opts: { uid: string; environment: string; prometheus: DataSourceRef }): Dashboard {
+  const ds = opts.prometheus;
+  const byDb = { by: ['database'], selector: ENV };
+  return new DashboardBuilder(`Upstash usage (${opts.environment})`)
+    .uid(opts.uid)
+    .tags(['cache-platform', 'upstash', opts.environment])
+    .refresh('5m')
+    .time({ from: 'now-30d', to: 'now' })
+    .timezone('utc')
+    .withVariable(environmentVariable(ds, opts.environment))
+    .withVariable(surfaceVariable(ds))
+    .withRow(new RowBuilder('Monthly quota'))
+    .withPanel(stat({
+      title: 'Cache quota used', description: `Monthly requests over quota (warning ${O.upstashQuotaWarning * 100} %, critical ${O.upstashQuotaCritical * 100} %).`,
+      unit: units.PercentUnit, ds, steps: [O.upstashQuotaWarning, O.upstashQuotaCritical], width: 12,
+      target: { expr: `max(upstash_monthly_quota_ratio{${ENV},database="cache"})`, legend: 'cache' },
+    }))
+    .withPanel(stat({
+      title: 'Guardrails quota used', description: 'Monthly requests over quota of the guardrails database.',
+      unit: units.PercentUnit, ds, steps: [O.upstashQuotaWarning, O.upstashQuotaCritical], width: 12,
+      target: { expr: `max(upstash_monthly_quota_ratio{${ENV},database="guardrails"})`, legend: 'guardrails' },
+    }))
+    .withPanel(timeseries({
+      title: 'Monthly requests vs quota', description: 'Requests this month (audit job) against the configured monthly quota.', unit: units.Short, ds,
+      targets: [
+        { expr: `max by (database) (upstash_monthly_requests{${ENV}})`, legend: '{{database}} requests' },
+        { expr: `max by (database) (upstash_monthly_request_quota{${ENV}})`, legend: '{{database}} quota' },
+      ],
+    }))
+    .withPanel(timeseries({
+      title: 'Requests to Upstash', description: 'REST requests the functions make, by database and outcome.', unit: units.RequestsPerSecond, ds,
+      targets: [{ expr: rateSum('upstash_requests_total', { ...byDb, by: ['database', 'outcome'], window: RATE_WINDOW }), legend: '{{database}} {{outcome}}' }],
+    }))
+    .withRow(new RowBuilder('Bandwidth and storage'))
+    .withPanel(timeseries({
+      title: 'Monthly bandwidth', description: 'Bandwidth used this month (audit job).', unit: units.BytesIEC, ds,
+      targets: [{ expr: `max by (database) (upstash_monthly_bandwidth_bytes{${ENV}})`, legend: '{{database}}' }],
+    }))
+    .withPanel(timeseries({
+      title: 'Storage', description: 'Data size per database (audit job).', unit: units.BytesIEC, ds,
+      targets: [{ expr: `max by (database) (upstash_storage_bytes{${ENV}})`, legend: '{{database}}' }],
+    }))
+    .withPanel(timeseries({
+      title: 'Cache memory vs budget', description: 'Memory used by the cache database against its budget (alert above 80 %).', unit: units.BytesIEC, ds,
+      targets: [
+        { expr: `max(cache_memory_bytes{${ENV}})`, legend: 'used' },
+        { expr: `max(memory_budget_bytes{${ENV}})`, legend: 'budget' },
+      ],
+    }))
+    .withRow(new RowBuilder('Scheduled jobs'))
+    .withPanel(timeseries({
+      title: 'Job runs', description: 'Runs of the warmup, audit and rotation jobs per day, by outcome.', unit: units.Short, ds,
+      targets: [{ expr: `sum by (job, outcome) (increase(cache_job_runs_total{${ENV}}[1d]))`, legend: '{{job}} {{outcome}}' }],
+    }))
+    .withPanel(timeseries({
+      title: 'Time since last success', description: 'Seconds since the last successful run of each job (audit feeds this dashboard).', unit: units.DurationSeconds, ds,
+      targets: [
+        { expr: `time() - max by (job) (cache_job_last_success_timestamp_seconds{${ENV}})`, legend: '{{job}}' },
+        { expr: `time() - max(cache_rotation_last_success_timestamp_seconds{${ENV}})`, legend: 'token rotation' },
+      ],
+    }))
+    .build();
+}
