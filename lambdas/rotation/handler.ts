@@ -1,4 +1,37 @@
-/** Placeholder entry point of the rotation function; replaced by its issue. */
-export async function handler(): Promise<{ statusCode: number; body: string }> {
-  return { statusCode: 501, body: JSON.stringify({ error: 'not_implemented', message: 'rotation is not implemented yet' }) };
+/**
+ * Secrets Manager rotation function for the Upstash REST credentials secrets (one function serves
+ * every such secret; the strategy and database id come from the secret's tags). See README.md.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import { SecretRotator } from './rotator';
+
+const logger = new Logger({ serviceName: 'upstash-rotation' });
+let rotator: SecretRotator | undefined;
+
+/** Builds the rotator from the function's environment (see README.md, "Environment"). */
+export function rotatorFromEnv(env: NodeJS.ProcessEnv, client: SecretsManagerClient = new SecretsManagerClient({})): SecretRotator {
+  const developerApiSecretId = env.DEVELOPER_API_SECRET_ID;
+  if (!developerApiSecretId) throw new Error('DEVELOPER_API_SECRET_ID is not set: the rotation function needs the Developer API secret');
+  const scheme = env.UPSTASH_REST_SCHEME || 'https';
+  if (scheme !== 'https' && scheme !== 'http') throw new Error(`UPSTASH_REST_SCHEME must be https or http, got "${scheme}"`);
+  return new SecretRotator({
+    client,
+    developerApiSecretId,
+    developerApiUrl: env.UPSTASH_DEVELOPER_API_URL || undefined,
+    restScheme: scheme,
+    logger,
+  });
+}
+
+export async function handler(event: SecretsManagerRotationEvent): Promise<void> {
+  rotator ??= rotatorFromEnv(process.env);
+  try {
+    await rotator.rotate(event);
+  } catch (error) {
+    // Messages name secrets, versions and fields, never values; the error fails the step.
+    logger.error('rotation step failed', { step: event.Step, secretId: event.SecretId, versionId: event.ClientRequestToken, error: (error as Error).message });
+    throw error;
+  }
 }

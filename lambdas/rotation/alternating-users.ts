@@ -1,0 +1,90 @@
+/**
+ * `alternating-users`: two Redis ACL users take turns. Each rotation gives the idle user a fresh
+ * token (revoking the one it had, which has been AWSPREVIOUS for a whole rotation period) and makes it
+ * current; the user that was current stays valid as AWSPREVIOUS. The current token is never touched,
+ * so consumers never see a refused token. ACL commands run with the database's default token, read
+ * from the Developer API and never stored in the secret.
+ */
+import type { UpstashSecretValue } from './secret-value';
+import { isRefused, testTokens, type RotationStrategyHandler, type StrategyContext, type StrategyStages } from './strategy';
+
+/** The two users, in the order they are first used. */
+export const ACL_USERS = ['app-blue', 'app-green'] as const;
+
+/** Rules of the read-write user: everything but administration (ACL, CONFIG...), KEYS and flushes. */
+export const READ_WRITE_ACL_RULES = ['~*', '&*', '+@all', '-@admin', '-keys', '-flushall', '-flushdb'] as const;
+/** Rules of the read-only user: reads only, and not the keyspace walks Upstash refuses read-only tokens. */
+export const READ_ONLY_ACL_RULES = ['~*', '&*', '-@all', '+@read', '-keys', '-scan'] as const;
+
+/** Enables the user and clears its key, channel and command rules before the rules above. */
+const RESET_RULES = ['on', 'resetkeys', 'resetchannels', '-@all'] as const;
+
+export function readOnlyUserOf(user: string): string {
+  return `${user}-ro`;
+}
+
+/** The user that is not serving traffic: the other one than AWSCURRENT's (the first one when unseeded). */
+export function idleUser(current: UpstashSecretValue | undefined): string {
+  const active = current?.strategy.name === 'alternating-users' ? current.strategy.user : undefined;
+  return active === ACL_USERS[0] ? ACL_USERS[1] : ACL_USERS[0];
+}
+
+/** URL and default-user token of the database (ACL rights), fresh from the Developer API. */
+async function admin(ctx: StrategyContext): Promise<{ url: string; token: string }> {
+  const db = await (await ctx.developerApi()).getDatabase(ctx.databaseId);
+  return { url: ctx.restUrl(db), token: db.restToken };
+}
+
+export const alternatingUsers: RotationStrategyHandler = {
+  name: 'alternating-users',
+
+  async create(stages: StrategyStages, ctx: StrategyContext): Promise<UpstashSecretValue> {
+    const user = idleUser(stages.current);
+    const readOnlyUser = readOnlyUserOf(user);
+    const { url, token: adminToken } = await admin(ctx);
+    const tokens: string[] = [];
+    for (const name of [user, readOnlyUser]) {
+      // `resetpass off` drops every password (revoking the tokens derived from them: new logins fail
+      // with 401) and disables the user until setSecret; its rules stay, so a connection still
+      // logged in as it never sees a NOPERM. GENTOKEN then adds one fresh token as its only password.
+      await ctx.rest.run(url, adminToken, ['ACL', 'SETUSER', name, 'resetpass', 'off']);
+      const minted = await ctx.rest.run(url, adminToken, ['ACL', 'GENTOKEN', name]);
+      if (typeof minted !== 'string' || minted.length === 0) throw new Error(`ACL GENTOKEN ${name} returned no token`);
+      tokens.push(minted);
+    }
+    ctx.logger.info('issued fresh tokens to the idle ACL users', { user, readOnlyUser });
+    return {
+      schemaVersion: 1,
+      url,
+      token: tokens[0],
+      readOnlyToken: tokens[1],
+      databaseId: ctx.databaseId,
+      strategy: { name: 'alternating-users', user, readOnlyUser },
+      rotatedAt: ctx.now().toISOString(),
+    };
+  },
+
+  async apply(pending: UpstashSecretValue, ctx: StrategyContext): Promise<void> {
+    if (pending.strategy.name !== 'alternating-users') throw new Error('pending value is not an alternating-users value');
+    const { url, token } = await admin(ctx);
+    // Rules are reset and set again in one command (atomic, idempotent); passwords are untouched,
+    // so the pending tokens stay valid.
+    await ctx.rest.run(url, token, ['ACL', 'SETUSER', pending.strategy.user, ...RESET_RULES, ...READ_WRITE_ACL_RULES]);
+    await ctx.rest.run(url, token, ['ACL', 'SETUSER', pending.strategy.readOnlyUser, ...RESET_RULES, ...READ_ONLY_ACL_RULES]);
+    ctx.logger.info('enabled the pending ACL users', { user: pending.strategy.user, readOnlyUser: pending.strategy.readOnlyUser });
+  },
+
+  async test(pending: UpstashSecretValue, stages: StrategyStages, ctx: StrategyContext): Promise<void> {
+    await testTokens(pending, ctx.rest);
+    const previous = stages.previous;
+    if (pending.strategy.name === 'alternating-users' && previous?.strategy.name === 'alternating-users' && previous.strategy.user === pending.strategy.user) {
+      // The same user's token from two rotations ago must be dead now. Whether Upstash revokes REST
+      // tokens at once when their password goes is undocumented, so this warns instead of failing.
+      if (!(await isRefused(previous.url, previous.token, ctx.rest))) {
+        ctx.logger.warn('the previous token of the rotated user is still accepted', { user: pending.strategy.user });
+      } else {
+        ctx.logger.info('the previous token of the rotated user is revoked', { user: pending.strategy.user });
+      }
+    }
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * Naming and tagging convention of the platform's secrets: plain data shared by the rotation
+ * handler, the consumers, the operator command and the secrets stack (which imports only this file).
+ */
+
+/** The two Upstash databases of an environment. */
+export type UpstashDatabaseRole = 'cache' | 'guardrails';
+export const UPSTASH_DATABASE_ROLES: readonly UpstashDatabaseRole[] = ['cache', 'guardrails'];
+
+export interface SecretNames {
+  /** Upstash REST credentials of the cache database (rotated). */
+  readonly cache: string;
+  /** Upstash REST credentials of the guardrails database (rotated). */
+  readonly guardrails: string;
+  /** `{"email": "...", "apiKey": "..."}` of the Upstash Developer API; the rotation function only reads it. */
+  readonly developerApi: string;
+  /** Bearer token(s) of the admin endpoint. */
+  readonly adminToken: string;
+}
+
+const ENV_SEGMENT = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** Secret names of one environment, e.g. `clarivum/prod/upstash/cache`. */
+export function secretNames(env: string): SecretNames {
+  if (!ENV_SEGMENT.test(env)) {
+    throw new Error(`environment name must match ${ENV_SEGMENT} to be used in a secret name, got "${env}"`);
+  }
+  const base = `clarivum/${env}`;
+  return {
+    cache: `${base}/upstash/cache`,
+    guardrails: `${base}/upstash/guardrails`,
+    developerApi: `${base}/upstash-developer-api`,
+    adminToken: `${base}/admin-token`,
+  };
+}
+
+/**
+ * Tags the secrets stack puts on each rotated Upstash secret. The rotation function reads them with
+ * `DescribeSecret`, so one function serves both databases and the strategy follows the config.
+ */
+export const ROTATION_TAGS = {
+  /** `cache` or `guardrails`. */
+  database: 'clarivum:upstash-database',
+  /** Upstash database id (`upstash_redis_database.database_id`), used with the Developer API. */
+  databaseId: 'clarivum:upstash-database-id',
+  /** `alternating-users` or `reset-password` (`rotationStrategy` in config). */
+  strategy: 'clarivum:rotation-strategy',
+} as const;
+
+/**
+ * Value of the first secret version Terraform writes (with `ignore_changes` on it): no token, so
+ * Terraform never holds one. The first rotation (`rotate_immediately`) replaces it with credentials.
+ */
+export const UNSEEDED_SECRET_STRING = '{"seeded":false}';
+
+/** Environment variables that tell a runtime function which secrets to read. */
+export const SECRET_ID_ENV = {
+  cache: 'UPSTASH_CACHE_SECRET_ID',
+  guardrails: 'UPSTASH_GUARDRAILS_SECRET_ID',
+  adminToken: 'ADMIN_TOKEN_SECRET_ID',
+} as const;
