@@ -1,3 +1,4 @@
+import { DEFAULT_DEPLOYMENT } from './deployment';
 import { defaultSurfaces } from './surfaces';
 import type { EnvironmentConfig, EnvironmentName, UpstashDatabaseConfig } from './types';
 import { validateEnvironment } from './validate';
@@ -40,9 +41,13 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     alerting: {
       pagerDutyIntegrationKeySecret: 'clarivum/dev/pagerduty-integration-key',
       warningWebhookUrl: 'https://hooks.example.invalid/clarivum-dev-warnings',
+      grafanaUrl: 'https://grafana.dev.clarivum.example',
+      prometheusUrl: 'https://prometheus.dev.clarivum.example',
+      metricsTarget: 'cache.dev.clarivum.example',
     },
     backend: { type: 'local' },
     runtime: base.runtime,
+    deployment: DEFAULT_DEPLOYMENT,
   },
   staging: {
     name: 'staging',
@@ -54,6 +59,9 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     alerting: {
       pagerDutyIntegrationKeySecret: 'clarivum/staging/pagerduty-integration-key',
       warningWebhookUrl: 'https://hooks.example.invalid/clarivum-staging-warnings',
+      grafanaUrl: 'https://grafana.staging.clarivum.example',
+      prometheusUrl: 'https://prometheus.staging.clarivum.example',
+      metricsTarget: 'cache.staging.clarivum.example',
     },
     backend: {
       type: 's3',
@@ -63,6 +71,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
       dynamodbTable: 'clarivum-terraform-locks-staging',
     },
     runtime: base.runtime,
+    deployment: DEFAULT_DEPLOYMENT,
   },
   prod: {
     name: 'prod',
@@ -74,6 +83,9 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     alerting: {
       pagerDutyIntegrationKeySecret: 'clarivum/prod/pagerduty-integration-key',
       warningWebhookUrl: 'https://hooks.example.invalid/clarivum-prod-warnings',
+      grafanaUrl: 'https://grafana.clarivum.example',
+      prometheusUrl: 'https://prometheus.clarivum.example',
+      metricsTarget: 'cache.clarivum.example',
     },
     backend: {
       type: 's3',
@@ -83,6 +95,11 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
       dynamodbTable: 'clarivum-terraform-locks-prod',
     },
     runtime: { ...base.runtime, maxInflight: 500 },
+    deployment: {
+      ...DEFAULT_DEPLOYMENT,
+      lambdas: { ...DEFAULT_DEPLOYMENT.lambdas, cache: { memoryMb: 1024, timeoutSeconds: 15, reservedConcurrency: 200 } },
+      api: { ...DEFAULT_DEPLOYMENT.api, throttling: { rateLimit: 2_000, burstLimit: 4_000 } },
+    },
   },
 };
 

@@ -43,6 +43,8 @@ export interface SurfaceConfig {
   readonly rateLimit: RateLimitPolicy;
   /** Origin timeout. */
   readonly originTimeoutMs: number;
+  /** Bodies at least this large are stored compressed (when that saves bytes). @default 1024 */
+  readonly compressAboveBytes?: number;
 }
 
 export type RotationStrategy = 'alternating-users' | 'reset-password';
@@ -93,6 +95,17 @@ export interface AlertRoutingConfig {
   readonly pagerDutyIntegrationKeySecret: string;
   /** Webhook URL for warnings (Slack or generic); not a secret by itself. */
   readonly warningWebhookUrl: string;
+  /** Root URL of the Grafana the observability stack provisions (auth comes from `GRAFANA_AUTH`). */
+  readonly grafanaUrl: string;
+  /** Query URL of the Prometheus that scrapes this environment (the Grafana data source). */
+  readonly prometheusUrl: string;
+  /** `host[:port]` Prometheus scrapes `/metrics` on (the HTTP API's domain). */
+  readonly metricsTarget: string;
+  /**
+   * Role Grafana assumes to read CloudWatch (Lambda health).
+   * @default - Grafana's own AWS credentials (`authType: default`)
+   */
+  readonly cloudWatchRoleArn?: string;
 }
 
 export interface RuntimeLimitsConfig {
@@ -102,6 +115,51 @@ export interface RuntimeLimitsConfig {
   readonly redisTimeoutMs: number;
   readonly maxInflight: number;
   readonly requestTimeoutMs: number;
+}
+
+/** The Lambda functions of the platform; each is one `lambdas/<name>/handler.ts`. */
+export type FunctionName = 'cache' | 'admin' | 'warmup' | 'audit' | 'rotation';
+export const FUNCTION_NAMES: readonly FunctionName[] = ['cache', 'admin', 'warmup', 'audit', 'rotation'];
+
+export interface LambdaSettings {
+  /** Memory in MB (128 to 10240); on arm64 CPU scales with it. */
+  readonly memoryMb: number;
+  /** Timeout in seconds; functions behind the HTTP API must finish within its 30 s limit. */
+  readonly timeoutSeconds: number;
+  /** Reserved concurrency caps the fleet (and so the load on Upstash). @default - unreserved */
+  readonly reservedConcurrency?: number;
+}
+
+export interface ApiThrottlingConfig {
+  /** Steady-state requests per second across the stage. */
+  readonly rateLimit: number;
+  /** Burst bucket size across the stage. */
+  readonly burstLimit: number;
+}
+
+export interface ApiConfig {
+  /** Default throttling of every route of the HTTP API stage. */
+  readonly throttling: ApiThrottlingConfig;
+  /** Tighter throttling for the `/admin/*` routes. */
+  readonly adminThrottling: ApiThrottlingConfig;
+}
+
+export interface SchedulerRetryConfig {
+  /** Retries of a failed scheduled invocation (0 to 185) before it goes to the dead-letter queue. */
+  readonly maximumRetryAttempts: number;
+  /** How long a scheduled invocation may be retried, in seconds (60 to 86400). */
+  readonly maximumEventAgeSeconds: number;
+  /** How long the dead-letter queue keeps a failed invocation, in seconds (60 to 1209600). */
+  readonly deadLetterRetentionSeconds: number;
+}
+
+/** Settings of the deployed runtime (Lambda sizes, API throttling, scheduler retries). */
+export interface DeploymentConfig {
+  /** Prefix of every physical name (function, role, log group, API), e.g. `clarivum` gives `clarivum-prod-cache`. */
+  readonly namePrefix: string;
+  readonly lambdas: Readonly<Record<FunctionName, LambdaSettings>>;
+  readonly api: ApiConfig;
+  readonly scheduler: SchedulerRetryConfig;
 }
 
 export interface EnvironmentConfig {
@@ -114,4 +172,6 @@ export interface EnvironmentConfig {
   readonly alerting: AlertRoutingConfig;
   readonly backend: BackendConfig;
   readonly runtime: RuntimeLimitsConfig;
+  /** Deployed runtime settings. @default DEFAULT_DEPLOYMENT (config/deployment.ts) */
+  readonly deployment?: DeploymentConfig;
 }

@@ -1,5 +1,9 @@
-import type { EnvironmentConfig, RateLimitPolicy, SurfaceConfig, UpstashDatabaseConfig } from './types';
-import { ENVIRONMENT_NAMES } from './types';
+import { deploymentOf } from './deployment';
+import type {
+  AlertRoutingConfig,
+  ApiThrottlingConfig, DeploymentConfig, EnvironmentConfig, RateLimitPolicy, SurfaceConfig, UpstashDatabaseConfig,
+} from './types';
+import { ENVIRONMENT_NAMES, FUNCTION_NAMES } from './types';
 
 export class ConfigError extends Error {
   constructor(field: string, value: unknown, expected: string) {
@@ -14,6 +18,16 @@ const HEADER_NAME = /^[a-z0-9-]+$/;
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const SCHEDULE = /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** Regions an Upstash global database can use as primary or read region (provider 2.0.1). */
+export const UPSTASH_GLOBAL_REGIONS: readonly string[] = [
+  'us-east-1', 'us-west-1', 'us-west-2', 'eu-central-1', 'eu-west-1', 'sa-east-1', 'ap-southeast-1', 'ap-southeast-2',
+];
 
 function check(ok: boolean, field: string, value: unknown, expected: string): void {
   if (!ok) throw new ConfigError(field, value, expected);
@@ -36,6 +50,8 @@ export function validateRateLimit(field: string, p: RateLimitPolicy): void {
 
 export function validateSurface(field: string, s: SurfaceConfig): void {
   check(SURFACE_NAME.test(s.name), `${field}.name`, s.name, 'expected lowercase [a-z0-9-], at most 32 characters');
+  // Reserved by the cache key layout (lambdas/engine/keys.ts): `<env>:gen:...`, `<env>:flag:...`, `<env>:lock:...`.
+  check(!['gen', 'flag', 'lock'].includes(s.name), `${field}.name`, s.name, 'gen, flag and lock are reserved key segments');
   let url: URL | undefined;
   try { url = new URL(s.originUrl); } catch { url = undefined; }
   check(!!url && (url.protocol === 'https:' || url.protocol === 'http:'), `${field}.originUrl`, s.originUrl, 'expected an http(s) URL');
@@ -46,6 +62,7 @@ export function validateSurface(field: string, s: SurfaceConfig): void {
   s.storedHeaders.forEach((h, i) => check(HEADER_NAME.test(h), `${field}.storedHeaders[${i}]`, h, 'expected a lowercase header name'));
   s.varyQuery.forEach((q, i) => check(/^[A-Za-z0-9_.-]+$/.test(q), `${field}.varyQuery[${i}]`, q, 'expected a plain query parameter name'));
   positiveInt(`${field}.originTimeoutMs`, s.originTimeoutMs, 60_000);
+  if (s.compressAboveBytes !== undefined) positiveInt(`${field}.compressAboveBytes`, s.compressAboveBytes);
   validateRateLimit(`${field}.rateLimit`, s.rateLimit);
 }
 
@@ -57,6 +74,70 @@ function validateDatabase(field: string, d: UpstashDatabaseConfig): void {
     `${field}.rotationStrategy`, d.rotationStrategy, 'expected alternating-users or reset-password');
 }
 
+function validateThrottling(field: string, t: ApiThrottlingConfig): void {
+  check(Number.isFinite(t.rateLimit) && t.rateLimit > 0 && t.rateLimit <= 10_000, `${field}.rateLimit`, t.rateLimit,
+    'expected requests per second between 1 and 10000 (the account default)');
+  positiveInt(`${field}.burstLimit`, t.burstLimit, 5_000);
+}
+
+/** API Gateway gives up on an integration after 30 s, so functions behind it must stop sooner. */
+const API_FUNCTIONS = ['cache', 'admin'] as const;
+
+export function validateDeployment(field: string, d: DeploymentConfig, env: EnvironmentConfig): void {
+  // Physical names are `<prefix>-<env>-<function>`; Lambda names are at most 64 characters.
+  check(/^[a-z][a-z0-9-]{0,39}$/.test(d.namePrefix), `${field}.namePrefix`, d.namePrefix,
+    'expected lowercase [a-z0-9-] starting with a letter, at most 40 characters');
+  for (const name of FUNCTION_NAMES) {
+    const l = d.lambdas[name];
+    check(l !== undefined, `${field}.lambdas.${name}`, l, 'expected memoryMb and timeoutSeconds');
+    positiveInt(`${field}.lambdas.${name}.memoryMb`, l.memoryMb, 10_240);
+    check(l.memoryMb >= 128, `${field}.lambdas.${name}.memoryMb`, l.memoryMb, 'expected at least 128 MB');
+    positiveInt(`${field}.lambdas.${name}.timeoutSeconds`, l.timeoutSeconds, 900);
+    if (l.reservedConcurrency !== undefined) {
+      positiveInt(`${field}.lambdas.${name}.reservedConcurrency`, l.reservedConcurrency, 10_000);
+    }
+  }
+  for (const name of API_FUNCTIONS) {
+    const timeout = d.lambdas[name].timeoutSeconds;
+    check(timeout <= 29, `${field}.lambdas.${name}.timeoutSeconds`, timeout,
+      'functions behind the HTTP API must time out within 29 s (the integration limit is 30 s)');
+  }
+  const cacheTimeout = d.lambdas.cache.timeoutSeconds;
+  check(cacheTimeout * 1000 > env.runtime.requestTimeoutMs, `${field}.lambdas.cache.timeoutSeconds`, cacheTimeout,
+    `expected more than runtime.requestTimeoutMs (${env.runtime.requestTimeoutMs} ms) so the engine times out first`);
+  validateThrottling(`${field}.api.throttling`, d.api.throttling);
+  validateThrottling(`${field}.api.adminThrottling`, d.api.adminThrottling);
+  check(d.api.adminThrottling.rateLimit <= d.api.throttling.rateLimit, `${field}.api.adminThrottling.rateLimit`,
+    d.api.adminThrottling.rateLimit, `expected at most api.throttling.rateLimit (${d.api.throttling.rateLimit})`);
+  const s = d.scheduler;
+  check(Number.isInteger(s.maximumRetryAttempts) && s.maximumRetryAttempts >= 0 && s.maximumRetryAttempts <= 185,
+    `${field}.scheduler.maximumRetryAttempts`, s.maximumRetryAttempts, 'expected an integer between 0 and 185');
+  check(Number.isInteger(s.maximumEventAgeSeconds) && s.maximumEventAgeSeconds >= 60 && s.maximumEventAgeSeconds <= 86_400,
+    `${field}.scheduler.maximumEventAgeSeconds`, s.maximumEventAgeSeconds, 'expected an integer between 60 and 86400');
+  check(Number.isInteger(s.deadLetterRetentionSeconds) && s.deadLetterRetentionSeconds >= 60 && s.deadLetterRetentionSeconds <= 1_209_600,
+    `${field}.scheduler.deadLetterRetentionSeconds`, s.deadLetterRetentionSeconds, 'expected an integer between 60 and 1209600 (14 days)');
+}
+
+function httpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** The observability stack's endpoints: Grafana, Prometheus, the scrape target, the CloudWatch role. */
+export function validateAlertRouting(field: string, a: AlertRoutingConfig): void {
+  check(httpsUrl(a.grafanaUrl), `${field}.grafanaUrl`, a.grafanaUrl, 'expected an https URL');
+  check(httpsUrl(a.prometheusUrl), `${field}.prometheusUrl`, a.prometheusUrl, 'expected an https URL');
+  check(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/.test(a.metricsTarget), `${field}.metricsTarget`, a.metricsTarget,
+    'expected host[:port] without scheme or path, e.g. cache.clarivum.example');
+  if (a.cloudWatchRoleArn !== undefined) {
+    check(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(a.cloudWatchRoleArn), `${field}.cloudWatchRoleArn`,
+      a.cloudWatchRoleArn, 'expected an IAM role ARN');
+  }
+}
+
 /** Validates an environment eagerly; returns it unchanged so callers can chain. */
 export function validateEnvironment(env: EnvironmentConfig): EnvironmentConfig {
   const f = `environments.${env.name}`;
@@ -64,8 +145,13 @@ export function validateEnvironment(env: EnvironmentConfig): EnvironmentConfig {
   check(AWS_REGION.test(env.aws.region), `${f}.aws.region`, env.aws.region, 'expected an AWS region such as eu-central-1');
   check(ACCOUNT_ID.test(env.aws.accountId), `${f}.aws.accountId`, env.aws.accountId, 'expected 12 digits');
   check(AWS_REGION.test(env.upstash.primaryRegion), `${f}.upstash.primaryRegion`, env.upstash.primaryRegion, 'expected a region such as eu-central-1');
+  check(UPSTASH_GLOBAL_REGIONS.includes(env.upstash.primaryRegion), `${f}.upstash.primaryRegion`, env.upstash.primaryRegion,
+    `expected an Upstash global region (${UPSTASH_GLOBAL_REGIONS.join(', ')})`);
   env.upstash.readRegions.forEach((r, i) => {
     check(AWS_REGION.test(r), `${f}.upstash.readRegions[${i}]`, r, 'expected a region such as us-east-1');
+    check(UPSTASH_GLOBAL_REGIONS.includes(r), `${f}.upstash.readRegions[${i}]`, r,
+      `expected an Upstash global region (${UPSTASH_GLOBAL_REGIONS.join(', ')})`);
+    check(env.upstash.readRegions.indexOf(r) === i, `${f}.upstash.readRegions[${i}]`, r, 'read regions must be unique');
     check(r !== env.upstash.primaryRegion, `${f}.upstash.readRegions[${i}]`, r, 'a read region must differ from the primary region');
   });
   validateDatabase(`${f}.upstash.cache`, env.upstash.cache);
@@ -83,12 +169,14 @@ export function validateEnvironment(env: EnvironmentConfig): EnvironmentConfig {
   for (const [k, v] of Object.entries(env.schedules)) {
     check(SCHEDULE.test(v), `${f}.schedules.${k}`, v, 'expected cron(...) or rate(N unit)');
   }
-  const retention = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-  check(retention.includes(env.logRetentionDays), `${f}.logRetentionDays`, env.logRetentionDays,
-    `expected a CloudWatch retention value (${retention.join(', ')})`);
+  check(!/minute/.test(env.schedules.rotation), `${f}.schedules.rotation`, env.schedules.rotation,
+    'Secrets Manager rotates at most every 4 hours: use cron(...) or rate(N hours|days)');
+  check(LOG_RETENTION_DAYS.includes(env.logRetentionDays), `${f}.logRetentionDays`, env.logRetentionDays,
+    `expected a CloudWatch retention value (${LOG_RETENTION_DAYS.join(', ')})`);
   check(/^https:\/\//.test(env.alerting.warningWebhookUrl), `${f}.alerting.warningWebhookUrl`, env.alerting.warningWebhookUrl, 'expected an https URL');
   check(env.alerting.pagerDutyIntegrationKeySecret.length > 0, `${f}.alerting.pagerDutyIntegrationKeySecret`,
     env.alerting.pagerDutyIntegrationKeySecret, 'expected a secret name');
+  validateAlertRouting(`${f}.alerting`, env.alerting);
   if (env.backend.type === 's3') {
     check(/^[a-z0-9][a-z0-9.-]{2,62}$/.test(env.backend.bucket), `${f}.backend.bucket`, env.backend.bucket, 'expected an S3 bucket name');
     check(env.backend.key.length > 0, `${f}.backend.key`, env.backend.key, 'expected a state key');
@@ -99,5 +187,6 @@ export function validateEnvironment(env: EnvironmentConfig): EnvironmentConfig {
   positiveInt(`${f}.runtime.redisTimeoutMs`, env.runtime.redisTimeoutMs, 10_000);
   positiveInt(`${f}.runtime.maxInflight`, env.runtime.maxInflight, 100_000);
   positiveInt(`${f}.runtime.requestTimeoutMs`, env.runtime.requestTimeoutMs, 29_000);
+  validateDeployment(`${f}.deployment`, deploymentOf(env), env);
   return env;
 }

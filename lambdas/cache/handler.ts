@@ -1,4 +1,141 @@
-/** Placeholder entry point of the cache function; replaced by its issue. */
-export async function handler(): Promise<{ statusCode: number; body: string }> {
-  return { statusCode: 501, body: JSON.stringify({ error: 'not_implemented', message: 'cache is not implemented yet' }) };
+/**
+ * The cache function: API Gateway HTTP API (payload 2.0) in, `CacheEngine` out. Parses the event,
+ * calls the engine, answers; everything else lives in `lambdas/engine/`.
+ *
+ * Environment:
+ * - `CACHE_ENV` (`dev` | `staging` | `prod`, default `dev`) picks the typed config.
+ * - In AWS: `UPSTASH_CACHE_SECRET_ID`, `UPSTASH_GUARDRAILS_SECRET_ID` and `ADMIN_TOKEN_SECRET_ID`
+ *   name the Secrets Manager secrets, read through the cached reader (a 401 refreshes them).
+ * - Locally, instead: `UPSTASH_REDIS_REST_URL` / `_TOKEN` (cache database),
+ *   `UPSTASH_GUARDRAILS_REST_URL` / `_TOKEN` (guardrails database: rate limits, metrics; without
+ *   it reads are not rate limited) and `ADMIN_TOKEN`.
+ * - `ORIGIN_<SURFACE>` overrides a surface's origin URL; the admin token guards `/debug/cache` and
+ *   `/metrics` (`METRICS_PUBLIC=true` opens the latter); `MAX_INFLIGHT` bounds concurrent requests.
+ */
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Redis } from '@upstash/redis';
+import { environment } from '../../config/environments';
+import type { EnvironmentConfig, SurfaceConfig } from '../../config/types';
+import { CacheEngine } from '../engine/cache-engine';
+import { AdminAuthenticator, adminTokensFromEnv, unauthorizedResponse } from '../guardrails/admin-auth';
+import { InflightLimiter, backpressureSettings } from '../guardrails/backpressure';
+import { policiesForEnvironment } from '../guardrails/rate-limit-policies';
+import { RateLimiterManager } from '../guardrails/rate-limiter';
+import { SECRET_ID_ENV } from '../rotation/secret-names';
+import { EnvCredentialsSource, type CredentialsSource } from '../shared/credentials';
+import { clientIp, jsonError, queryOf, type HttpEvent, type HttpResult } from '../shared/http';
+import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
+import { METRICS_CONTENT_TYPE, renderMetrics } from '../shared/metrics/render';
+import { SecretsManagerAdminTokens, secretsManagerCredentialsFromEnv } from '../shared/secrets-manager-credentials';
+import { createUpstashClient } from '../shared/upstash';
+
+export interface CacheFunctionOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Cache database credentials. @default - the `UPSTASH_CACHE_SECRET_ID` secret, else EnvCredentialsSource('UPSTASH_REDIS') */
+  readonly cacheCredentials?: CredentialsSource;
+  /**
+   * Guardrails database credentials. @default - the `UPSTASH_GUARDRAILS_SECRET_ID` secret, else
+   * EnvCredentialsSource('UPSTASH_GUARDRAILS') when `UPSTASH_GUARDRAILS_REST_URL` is set, else none
+   */
+  readonly guardrailsCredentials?: CredentialsSource;
+  /** The valid admin tokens. @default - the `ADMIN_TOKEN_SECRET_ID` secret, else adminTokensFromEnv(env) */
+  readonly adminTokens?: () => Promise<readonly string[]>;
+  /** Secrets Manager client of the secret readers. @default - a client for the function's region */
+  readonly secretsClient?: SecretsManagerClient;
+}
+
+const ROUTES: Readonly<Record<string, string>> = { '/healthz': '/healthz', '/readyz': '/readyz', '/metrics': '/metrics', '/debug/cache': '/debug/cache' };
+
+export type CacheFunction = (event: HttpEvent) => Promise<HttpResult>;
+
+/** Applies `ORIGIN_<SURFACE>` overrides (dashes become underscores, upper case). */
+export function withOriginOverrides(config: EnvironmentConfig, env: NodeJS.ProcessEnv): EnvironmentConfig {
+  const surfaces: SurfaceConfig[] = config.surfaces.map((s) => {
+    const override = env[`ORIGIN_${s.name.toUpperCase().replace(/-/g, '_')}`];
+    return override ? { ...s, originUrl: override } : s;
+  });
+  return { ...config, surfaces };
+}
+
+/** Builds the function once per container: clients, limiter, engine. */
+export async function createCacheFunction(opts: CacheFunctionOptions = {}): Promise<CacheFunction> {
+  const env = opts.env ?? process.env;
+  const config = withOriginOverrides(environment(env.CACHE_ENV ?? 'dev'), env);
+  const timeoutMs = config.runtime.redisTimeoutMs;
+  const metrics = new AggregatingMetricsRecorder();
+  const client = opts.secretsClient;
+  const cacheSource = opts.cacheCredentials
+    ?? secretsManagerCredentialsFromEnv(SECRET_ID_ENV.cache, env, { client }) ?? new EnvCredentialsSource('UPSTASH_REDIS', env);
+  const redis = await createUpstashClient(cacheSource, { timeoutMs, metrics, database: 'cache' });
+  const guardrailsSource = opts.guardrailsCredentials
+    ?? secretsManagerCredentialsFromEnv(SECRET_ID_ENV.guardrails, env, { client })
+    ?? (env.UPSTASH_GUARDRAILS_REST_URL ? new EnvCredentialsSource('UPSTASH_GUARDRAILS', env) : undefined);
+  const guardrails: Redis | undefined = guardrailsSource
+    ? await createUpstashClient(guardrailsSource, { timeoutMs, metrics, database: 'guardrails' })
+    : undefined;
+  const adminTokenSecret = env[SECRET_ID_ENV.adminToken];
+  const tokens = opts.adminTokens
+    ?? (adminTokenSecret ? new SecretsManagerAdminTokens({ secretId: adminTokenSecret, client }).tokens : adminTokensFromEnv(env));
+  const adminAuth = new AdminAuthenticator({ tokens, metrics });
+  const engine = new CacheEngine({
+    env: config,
+    redis,
+    // The client times out every request itself (redisTimeoutMs); the breaker only counts failures.
+    breaker: { timeoutMs: 0 },
+    metrics,
+    adminAuth,
+    rateLimiter: guardrails
+      ? new RateLimiterManager({ redis: guardrails, env: config.name, policies: policiesForEnvironment(config), metrics })
+      : undefined,
+  });
+  const inflight = new InflightLimiter({ maxInflight: backpressureSettings(config.runtime, env).maxInflight, metrics });
+  const metricsPublic = env.METRICS_PUBLIC === 'true';
+
+  const serveMetrics = async (event: HttpEvent): Promise<HttpResult> => {
+    if (!metricsPublic) {
+      const auth = await adminAuth.authenticate(event.headers).catch(() => undefined);
+      if (!auth) return jsonError(503, 'admin_auth_unavailable', 'the admin token source is unavailable');
+      if (!auth.ok) return unauthorizedResponse(auth.reason);
+    }
+    if (!guardrails) return jsonError(503, 'metrics_unavailable', 'no guardrails database is configured');
+    try {
+      return { statusCode: 200, headers: { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }, body: await renderMetrics(guardrails) };
+    } catch {
+      return jsonError(503, 'redis_unavailable', 'metrics could not be read from the guardrails database');
+    }
+  };
+
+  return async (event) => {
+    const path = event.rawPath ?? '/';
+    const route = path.startsWith('/c/') ? '/c/{surface}/{path+}' : ROUTES[path] ?? 'unmatched';
+    const result = await inflight.run(route, () => (path === '/metrics'
+      ? serveMetrics(event)
+      : engine.handle({
+        method: event.requestContext?.http?.method ?? 'GET',
+        path,
+        query: queryOf(event),
+        headers: event.headers,
+        clientIp: clientIp(event),
+      })));
+    // Awaited: Lambda freezes after the answer, so nothing may be left in flight.
+    if (guardrails) await metrics.flushIfDue(guardrails);
+    return result;
+  };
+}
+
+let instance: Promise<CacheFunction> | undefined;
+
+export async function handler(event: HttpEvent): Promise<HttpResult> {
+  instance ??= createCacheFunction().catch((e: unknown) => {
+    instance = undefined;
+    throw e;
+  });
+  let fn: CacheFunction;
+  try {
+    fn = await instance;
+  } catch (e) {
+    console.error(JSON.stringify({ level: 'error', message: 'cache function is not configured', error: (e as Error).message }));
+    return jsonError(503, 'not_configured', 'the cache function is not configured; see its logs');
+  }
+  return fn(event);
 }

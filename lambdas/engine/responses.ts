@@ -1,0 +1,78 @@
+/**
+ * Turns what the read path decided to serve into the HTTP answer: stored headers, `X-Cache`,
+ * `Age`, `Cache-Control` with `max-age` and `stale-while-revalidate`, a strong `ETag`, `304` on a
+ * matching `If-None-Match`, and no body for `HEAD`.
+ */
+import { encodeBody, type HttpResult } from '../shared/http';
+import type { CachedPayload } from './envelope';
+
+export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
+
+export interface Served {
+  readonly xcache: CacheStatus;
+  readonly payload: CachedPayload;
+  readonly etag: string;
+  readonly ageSeconds: number;
+  readonly ttlSeconds: number;
+  readonly staleSeconds: number;
+  /** False when the origin forbade storing (`no-store`, `private`, uncacheable status). */
+  readonly storable: boolean;
+  /** Label of `cache_bypass_total{reason}` on BYPASS. */
+  readonly bypassReason?: string;
+}
+
+export interface ResponseOptions {
+  readonly head: boolean;
+  readonly ifNoneMatch?: string;
+  /** Rate-limit headers and the like. */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
+}
+
+export function cacheControl(s: Served): string {
+  if (!s.storable) return 'no-store';
+  if (s.xcache === 'BYPASS') return 'no-cache';
+  const maxAge = Math.max(0, s.ttlSeconds - s.ageSeconds);
+  const swr = s.xcache === 'STALE' ? Math.max(0, s.ttlSeconds + s.staleSeconds - s.ageSeconds) : s.staleSeconds;
+  return `public, max-age=${s.xcache === 'STALE' ? 0 : maxAge}, stale-while-revalidate=${swr}`;
+}
+
+/** Weak comparison, as RFC 9110 asks for `If-None-Match`. */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const bare = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((candidate) => {
+    const c = candidate.trim();
+    return c === '*' || c.replace(/^W\//, '') === bare;
+  });
+}
+
+/** Lambda body of a payload, once per body object (hot entries come from DecodedEntries). */
+const encodedBodies = new WeakMap<Uint8Array, { body: string; isBase64Encoded: boolean }>();
+
+function lambdaBody(payload: CachedPayload): { body: string; isBase64Encoded: boolean } {
+  let encoded = encodedBodies.get(payload.body);
+  if (encoded === undefined) {
+    encoded = encodeBody(payload.body, payload.headers['content-type']);
+    encodedBodies.set(payload.body, encoded);
+  }
+  return encoded;
+}
+
+export function buildResponse(s: Served, opts: ResponseOptions): HttpResult {
+  const headers: Record<string, string> = {
+    ...s.payload.headers,
+    etag: s.etag,
+    'x-cache': s.xcache,
+    age: String(s.ageSeconds),
+    'cache-control': cacheControl(s),
+    ...(opts.extraHeaders ?? {}),
+  };
+  const ok = s.payload.status >= 200 && s.payload.status < 300;
+  if (ok && etagMatches(opts.ifNoneMatch, s.etag)) {
+    delete headers['content-length'];
+    return { statusCode: 304, headers, body: '' };
+  }
+  if (opts.head) return { statusCode: s.payload.status, headers, body: '' };
+  const body = lambdaBody(s.payload);
+  return { statusCode: s.payload.status, headers, body: body.body, isBase64Encoded: body.isBase64Encoded };
+}

@@ -1,0 +1,114 @@
+/**
+ * The one way runtime code gets an `@upstash/redis` client: credentials from a `CredentialsSource`,
+ * a timeout on every request, bounded retries, strings returned as stored
+ * (`automaticDeserialization: false`), and on a 401 one credentials refresh and retry, so a token
+ * rotation needs no redeploy. Every HTTP request to Upstash is counted (`upstash_requests_total`).
+ */
+import { Redis } from '@upstash/redis';
+import type { CredentialsSource, UpstashCredentials } from './credentials';
+import type { MetricsRecorder } from './metrics/recorder';
+import { NOOP_METRICS } from './metrics/recorder';
+
+/** The client's own request interface (not exported by name from the Node entry point). */
+type Requester = ConstructorParameters<typeof Redis>[0] extends infer C ? Extract<C, { request: unknown }> : never;
+type UpstashRequest = Parameters<Requester['request']>[0];
+
+export const DEFAULT_UPSTASH_TIMEOUT_MS = 500;
+
+export interface UpstashClientOptions {
+  /** Timeout of every HTTP request to Upstash, retries included. @default 500 */
+  readonly timeoutMs?: number;
+  /** Retries on network errors (HTTP error statuses are never retried). @default 1 */
+  readonly retries?: number;
+  readonly metrics?: MetricsRecorder;
+  /** Label of `upstash_requests_total`. @default 'cache' */
+  readonly database?: 'cache' | 'guardrails';
+  /** Batch commands issued in the same tick into one request. @default true */
+  readonly autoPipelining?: boolean;
+}
+
+/** True for the errors Upstash gives for a missing, wrong or revoked token. */
+export function isAuthError(e: unknown): boolean {
+  const message = e instanceof Error ? e.message : String(e);
+  return /WRONGPASS|NOAUTH|invalid or missing auth token|unauthori[sz]ed/i.test(message);
+}
+
+function outcomeOf(e: unknown): string {
+  if (isAuthError(e)) return 'unauthorized';
+  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return 'timeout';
+  return 'error';
+}
+
+/**
+ * Sits between the `Redis` object and its HTTP client: counts requests and, on an auth error,
+ * refreshes the credentials once (shared by concurrent callers), swaps in a new HTTP client and
+ * retries the request.
+ */
+class RefreshingRequester implements Requester {
+  private refreshing: Promise<Requester> | undefined;
+
+  constructor(
+    private inner: Requester,
+    private readonly rebuild: () => Promise<Requester>,
+    private readonly count: (outcome: string) => void,
+  ) {}
+
+  async request<TResult = unknown>(req: UpstashRequest) {
+    const used = this.inner;
+    try {
+      return await this.send<TResult>(used, req);
+    } catch (e) {
+      if (!isAuthError(e)) throw e;
+      if (this.inner === used) {
+        this.refreshing ??= this.rebuild().finally(() => { this.refreshing = undefined; });
+        this.inner = await this.refreshing;
+      }
+      return this.send<TResult>(this.inner, req);
+    }
+  }
+
+  private async send<TResult>(requester: Requester, req: UpstashRequest) {
+    try {
+      const res = await requester.request<TResult>(req);
+      this.count('success');
+      return res;
+    } catch (e) {
+      this.count(outcomeOf(e));
+      throw e;
+    }
+  }
+}
+
+function newRedis(creds: UpstashCredentials, opts: UpstashClientOptions): Redis {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_UPSTASH_TIMEOUT_MS;
+  return new Redis({
+    url: creds.url,
+    token: creds.token,
+    automaticDeserialization: false,
+    enableAutoPipelining: opts.autoPipelining ?? true,
+    enableTelemetry: false,
+    // A fresh signal per request: the timeout covers the request and its retries.
+    signal: () => AbortSignal.timeout(timeoutMs),
+    retry: { retries: opts.retries ?? 1, backoff: () => 10 },
+    keepAlive: true,
+  });
+}
+
+/** The HTTP client inside a `Redis` object (a protected field of the library). */
+function requesterOf(redis: Redis): Requester {
+  return (redis as unknown as { client: Requester }).client;
+}
+
+export async function createUpstashClient(source: CredentialsSource, opts: UpstashClientOptions = {}): Promise<Redis> {
+  const metrics = opts.metrics ?? NOOP_METRICS;
+  const database = opts.database ?? 'cache';
+  const redis = newRedis(await source.get(), opts);
+  const requester = new RefreshingRequester(
+    requesterOf(redis),
+    async () => requesterOf(newRedis(await source.refresh(), opts)),
+    (outcome) => metrics.increment('upstash_requests_total', { database, outcome }),
+  );
+  // Swapping the requester keeps every command, pipeline and auto-pipeline going through it.
+  (redis as unknown as { client: Requester }).client = requester;
+  return redis;
+}

@@ -1,0 +1,88 @@
+/** Shared setup of the engine's integration tests: surfaces on a local origin, engines, requests. */
+import type { Redis } from '@upstash/redis';
+import { DEFAULT_READ_POLICY } from '../../config/surfaces';
+import type { EnvironmentConfig, SurfaceConfig } from '../../config/types';
+import { CacheEngine, type CacheEngineOptions, type CacheRequest } from '../../lambdas/engine/cache-engine';
+import type { CredentialsSource, UpstashCredentials } from '../../lambdas/shared/credentials';
+import type { HttpResult } from '../../lambdas/shared/http';
+import type { MetricsRecorder } from '../../lambdas/shared/metrics/recorder';
+import { createUpstashClient } from '../../lambdas/shared/upstash';
+import type { TestUpstash } from '../support/upstash';
+
+export function testSurfaces(originUrl: string, overrides: Partial<SurfaceConfig> = {}): SurfaceConfig[] {
+  return [
+    {
+      name: 'marketing', originUrl: `${originUrl}/marketing`, ttlSeconds: 60, staleWhileRevalidateSeconds: 30,
+      varyQuery: ['lang'], varyHeaders: ['accept-language'], storedHeaders: ['content-type', 'content-language'],
+      rateLimit: DEFAULT_READ_POLICY, originTimeoutMs: 2_000, ...overrides,
+    },
+    {
+      name: 'api', originUrl: `${originUrl}/api`, ttlSeconds: 30, staleWhileRevalidateSeconds: 10,
+      varyQuery: ['page'], varyHeaders: ['accept'], storedHeaders: ['content-type'],
+      rateLimit: DEFAULT_READ_POLICY, originTimeoutMs: 2_000, ...overrides,
+    },
+  ];
+}
+
+export function testEnv(originUrl: string, opts: { maxItemBytes?: number; redisTimeoutMs?: number; surface?: Partial<SurfaceConfig> } = {}):
+  Pick<EnvironmentConfig, 'name' | 'surfaces' | 'runtime'> {
+  return {
+    name: 'dev',
+    surfaces: testSurfaces(originUrl, opts.surface),
+    runtime: { maxItemBytes: opts.maxItemBytes ?? 1024 * 1024, redisTimeoutMs: opts.redisTimeoutMs ?? 500, maxInflight: 1000, requestTimeoutMs: 10_000 },
+  };
+}
+
+/** Fixed credentials that can be swapped, counting refreshes. */
+export class TestCredentials implements CredentialsSource {
+  refreshes = 0;
+  constructor(private current: UpstashCredentials, private next?: UpstashCredentials) {}
+  async get(): Promise<UpstashCredentials> { return this.current; }
+  async refresh(): Promise<UpstashCredentials> {
+    this.refreshes += 1;
+    if (this.next) this.current = this.next;
+    return this.current;
+  }
+}
+
+/** A client the way the handler builds one: timeout, bounded retries, 401 refresh. */
+export function clientFor(upstash: TestUpstash, timeoutMs = 500, metrics?: MetricsRecorder): Promise<Redis> {
+  return createUpstashClient(new TestCredentials({ url: upstash.url, token: upstash.token }), { timeoutMs, metrics });
+}
+
+export async function engineFor(
+  upstash: TestUpstash, originUrl: string,
+  opts: Partial<CacheEngineOptions> & { maxItemBytes?: number; redisTimeoutMs?: number; surface?: Partial<SurfaceConfig> } = {},
+): Promise<CacheEngine> {
+  const { maxItemBytes, redisTimeoutMs, surface, ...rest } = opts;
+  const redis = rest.redis ?? await clientFor(upstash, redisTimeoutMs ?? 500);
+  return new CacheEngine({ env: testEnv(originUrl, { maxItemBytes, redisTimeoutMs, surface }), redis, xfetchBeta: 0, ...rest });
+}
+
+export function get(path: string, headers: Record<string, string> = {}, query: Record<string, string> = {}): CacheRequest {
+  return { method: 'GET', path, headers, query, clientIp: '203.0.113.7' };
+}
+
+export function bodyOf(res: HttpResult): Buffer {
+  return Buffer.from(res.body ?? '', res.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+export function jsonOf(res: HttpResult): Record<string, unknown> {
+  return JSON.parse(res.body ?? '') as Record<string, unknown>;
+}
+
+/** Records counters so tests can assert on them. */
+export class CountingMetrics implements MetricsRecorder {
+  readonly counts = new Map<string, number>();
+  increment(name: string, labels: Record<string, string> = {}, value = 1): void {
+    const k = `${name}${JSON.stringify(labels)}`;
+    this.counts.set(k, (this.counts.get(k) ?? 0) + value);
+  }
+  observe(): void {}
+  setGauge(): void {}
+  count(name: string, labels: Record<string, string> = {}): number {
+    return this.counts.get(`${name}${JSON.stringify(labels)}`) ?? 0;
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

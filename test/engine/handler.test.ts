@@ -1,0 +1,122 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createCacheFunction, handler, withOriginOverrides } from '../../lambdas/cache/handler';
+import { environment } from '../../config/environments';
+import { SECRET_ID_ENV, secretNames } from '../../lambdas/rotation/secret-names';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
+import { startOrigin, type Origin } from '../support/origin';
+import { startTestUpstash, type TestUpstash } from '../support/upstash';
+
+let cache: TestUpstash;
+let guardrails: TestUpstash;
+let origin: Origin;
+
+beforeAll(async () => {
+  [cache, guardrails, origin] = await Promise.all([startTestUpstash(), startTestUpstash(), startOrigin()]);
+});
+afterAll(async () => {
+  await Promise.all([cache?.stop(), guardrails?.stop(), origin?.close()]);
+});
+
+function event(method: string, rawPath: string, headers: Record<string, string> = {}, query?: Record<string, string>): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString: new URLSearchParams(query).toString(),
+    queryStringParameters: query,
+    headers,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '111111111111', apiId: 'api', domainName: 'example.com', domainPrefix: 'example', requestId: 'r', routeKey: '$default',
+      stage: '$default', time: '', timeEpoch: 0,
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '198.51.100.9', userAgent: 'jest' },
+    },
+  };
+}
+
+describe('cache Lambda handler', () => {
+  it('serves the read path from env config, rate-limits in parallel and exposes /metrics behind the admin token', async () => {
+    const fn = await createCacheFunction({
+      env: {
+        CACHE_ENV: 'dev',
+        UPSTASH_REDIS_REST_URL: cache.url,
+        UPSTASH_REDIS_REST_TOKEN: cache.token,
+        UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
+        UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
+        ORIGIN_MARKETING: `${origin.url}/m`,
+        ADMIN_TOKEN: 'admin-secret',
+      },
+    });
+    // Warm-up: the limiter's first call loads its script, which may exceed the 200 ms policy timeout on a busy machine.
+    await fn(event('GET', '/c/marketing/warm-up'));
+    const miss = await fn(event('GET', '/c/marketing/about'));
+    expect(miss.statusCode).toBe(200);
+    expect(miss.headers['x-cache']).toBe('MISS');
+    expect(miss.headers['RateLimit-Limit']).toBe('600');
+    expect(origin.log()[1]?.path).toBe('/m/about');
+    const hit = await fn(event('GET', '/c/marketing/about'));
+    expect(hit.headers['x-cache']).toBe('HIT');
+    expect(hit.body).toBe(miss.body);
+    expect(Number(hit.headers['RateLimit-Remaining'])).toBeLessThan(Number(miss.headers['RateLimit-Remaining']));
+
+    expect((await fn(event('GET', '/readyz'))).statusCode).toBe(200);
+    expect((await fn(event('GET', '/healthz'))).statusCode).toBe(200);
+    const unknown = await fn(event('GET', '/c/nope/x'));
+    expect(unknown.statusCode).toBe(404);
+    expect(JSON.parse(unknown.body as string)).toMatchObject({ error: 'unknown_surface' });
+    expect((await fn(event('GET', '/metrics'))).statusCode).toBe(401);
+    const metrics = await fn(event('GET', '/metrics', { authorization: 'Bearer admin-secret' }));
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.headers['content-type']).toMatch(/text\/plain/);
+  });
+
+  it('reads credentials from Secrets Manager (mocked AWS API) and survives a token rotation without a 5xx', async () => {
+    const fake = new FakeSecretsManager();
+    const client = fake.client();
+    const names = secretNames('dev');
+    const secret = (token: string) => JSON.stringify({ url: cache.url, token });
+    await fake.call('CreateSecret', { Name: names.cache, SecretString: secret(cache.server.token) });
+    await fake.call('CreateSecret', { Name: names.adminToken, SecretString: JSON.stringify({ tokens: ['sm-admin'] }) });
+    try {
+      const fn = await createCacheFunction({
+        env: { CACHE_ENV: 'dev', [SECRET_ID_ENV.cache]: names.cache, [SECRET_ID_ENV.adminToken]: names.adminToken, ORIGIN_API: `${origin.url}/a` },
+        secretsClient: client,
+      });
+      expect((await fn(event('GET', '/c/api/rotated'))).headers['x-cache']).toBe('MISS');
+      // Rotation: the old token stops working and the secret holds the new one.
+      const rotated = `rotated-${Date.now()}`;
+      cache.server.setTokens({ token: rotated });
+      await fake.call('PutSecretValue', { SecretId: names.cache, SecretString: secret(rotated) });
+      const after = await fn(event('GET', '/c/api/rotated'));
+      expect([after.statusCode, after.headers['x-cache']]).toEqual([200, 'HIT']);
+      const dbg = await fn(event('GET', '/debug/cache', { authorization: 'Bearer sm-admin' }, { key: 'dev:api:rotated:default' }));
+      expect(dbg.statusCode).toBe(200);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('answers 503 JSON (no stack) when credentials are missing', async () => {
+    await expect(createCacheFunction({ env: { CACHE_ENV: 'dev' } })).rejects.toThrow(/UPSTASH_REDIS_REST_URL/);
+    await expect(createCacheFunction({ env: { CACHE_ENV: 'qa' } })).rejects.toThrow(/unknown environment/);
+    const saved = { ...process.env };
+    delete process.env.UPSTASH_REDIS_REST_URL;
+    delete process.env[SECRET_ID_ENV.cache];
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const res = await handler(event('GET', '/c/api/x'));
+      expect(res.statusCode).toBe(503);
+      expect(JSON.parse(res.body as string)).toEqual({ error: 'not_configured', message: expect.any(String) });
+      expect(res.body).not.toMatch(/\n\s+at /);
+    } finally {
+      error.mockRestore();
+      process.env = saved;
+    }
+  });
+
+  it('ORIGIN_<SURFACE> overrides only that surface', () => {
+    const config = withOriginOverrides(environment('dev'), { ORIGIN_API: 'http://127.0.0.1:1/api' });
+    expect(config.surfaces.find((s) => s.name === 'api')?.originUrl).toBe('http://127.0.0.1:1/api');
+    expect(config.surfaces.find((s) => s.name === 'marketing')?.originUrl).toBe(environment('dev').surfaces[0]?.originUrl);
+  });
+});

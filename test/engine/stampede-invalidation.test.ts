@@ -1,0 +1,105 @@
+import { bumpResourceGeneration, bumpSurfaceGeneration, deleteKeys, getBypass, setBypass } from '../../lambdas/engine/invalidation';
+import { VersionRegistry } from '../../lambdas/engine/version-registry';
+import type { CacheEngine } from '../../lambdas/engine/cache-engine';
+import { startOrigin, type Origin } from '../support/origin';
+import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { clientFor, engineFor, get } from './engine-support';
+
+let upstash: TestUpstash;
+let origin: Origin;
+
+beforeAll(async () => {
+  [upstash, origin] = await Promise.all([startTestUpstash(), startOrigin()]);
+});
+afterAll(async () => {
+  await Promise.all([upstash?.stop(), origin?.close()]);
+});
+beforeEach(async () => {
+  await upstash.flush();
+  origin.reset();
+  origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `${req.path} #${req.n}`, delayMs: 100 }));
+});
+
+async function fleet(n: number): Promise<CacheEngine[]> {
+  return Promise.all(Array.from({ length: n }, () => engineFor(upstash, origin.url)));
+}
+
+describe('stampede protection', () => {
+  it('1,000 concurrent requests for one cold key across 4 engines reach the origin once', async () => {
+    const engines = await fleet(4);
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) =>
+      (engines[i % engines.length] as CacheEngine).handle(get('/c/api/cold'))));
+    expect(origin.requests()).toBe(1);
+    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    expect(new Set(results.map((r) => r.body))).toEqual(new Set(['/api/cold #1']));
+    const statuses = new Set(results.map((r) => r.headers['x-cache']));
+    expect(statuses.has('MISS')).toBe(true);
+    expect(statuses.has('HIT')).toBe(true);
+    expect(await upstash.redis.exists('dev:lock:api:cold:default')).toBe(0);
+  });
+
+  it('waiters fall back to the origin themselves when the owner never writes (oversize)', async () => {
+    origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `${'x'.repeat(9000)}${req.n}`, delayMs: 50 }));
+    const engines = await Promise.all([0, 1].map(() => engineFor(upstash, origin.url, { maxItemBytes: 4096, surface: { compressAboveBytes: 1_000_000 } })));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (engines[i % 2] as CacheEngine).handle(get('/c/api/huge'))));
+    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    // Not one per request: the refresh lock hands over from one caller to the next.
+    expect(origin.requests()).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('invalidation', () => {
+  it('a surface generation bump makes the next read a MISS on every instance', async () => {
+    const engines = await fleet(3);
+    for (const e of engines) await e.handle(get('/c/marketing/home'));
+    for (const e of engines) expect((await e.handle(get('/c/marketing/home'))).headers['x-cache']).toBe('HIT');
+    const redis = await clientFor(upstash);
+    const bump = await bumpSurfaceGeneration(redis, 'dev', 'marketing');
+    expect(bump).toMatchObject({ kind: 'surface', key: 'dev:gen:marketing' });
+    const afterBump = await Promise.all(engines.map((e) => e.handle(get('/c/marketing/home'))));
+    // Every instance sees it at once (no L1): the first re-fills, the others wait for it or find it.
+    expect(afterBump.map((r) => r.body)).toEqual(afterBump.map(() => '/marketing/home #2'));
+    expect(afterBump.some((r) => r.headers['x-cache'] === 'MISS')).toBe(true);
+    expect(origin.requests()).toBe(2);
+  });
+
+  it('a resource bump invalidates that resource only; a second bump never reuses a generation', async () => {
+    const [e] = await fleet(1);
+    const engine = e as CacheEngine;
+    await engine.handle(get('/c/api/a'));
+    await engine.handle(get('/c/api/b'));
+    const redis = await clientFor(upstash);
+    const first = await bumpResourceGeneration(redis, 'dev', 'api', 'a');
+    expect((await engine.handle(get('/c/api/a'))).headers['x-cache']).toBe('MISS');
+    expect((await engine.handle(get('/c/api/b'))).headers['x-cache']).toBe('HIT');
+    // An evicted generation key must not bring back entries written before the bump (ABA).
+    await upstash.redis.del(first.key);
+    expect((await engine.handle(get('/c/api/a'))).headers['x-cache']).toBe('MISS');
+    const second = await bumpResourceGeneration(redis, 'dev', 'api', 'a');
+    expect(second.generation).not.toBe(first.generation);
+  });
+
+  it('exact delete and a registry version bump force misses', async () => {
+    const [e] = await fleet(1);
+    await (e as CacheEngine).handle(get('/c/api/x'));
+    const redis = await clientFor(upstash);
+    expect(await deleteKeys(redis, ['dev:api:x:default', 'dev:api:never:default'])).toEqual({ kind: 'keys', requested: 2, deleted: 1 });
+    await expect(deleteKeys(redis, ['*'])).rejects.toThrow(/key/);
+    expect((await (e as CacheEngine).handle(get('/c/api/x'))).headers['x-cache']).toBe('MISS');
+    const bumped = await engineFor(upstash, origin.url, { registry: new VersionRegistry().bump('api') });
+    expect((await bumped.handle(get('/c/api/x'))).headers['x-cache']).toBe('MISS');
+    expect((await bumped.handle(get('/c/api/x'))).headers['x-cache']).toBe('HIT');
+  });
+
+  it('bypass flags expire by themselves and report their state', async () => {
+    const redis = await clientFor(upstash);
+    expect(await getBypass(redis, 'dev', 'api')).toMatchObject({ enabled: false });
+    await setBypass(redis, 'dev', 'api', true, 60);
+    const on = await getBypass(redis, 'dev', 'api');
+    expect(on.enabled).toBe(true);
+    expect(on.ttlSeconds).toBeGreaterThan(55);
+    await expect(setBypass(redis, 'dev', 'api', true, 0)).rejects.toThrow(/ttlSeconds/);
+    await setBypass(redis, 'dev', 'api', false, 0);
+    expect(await getBypass(redis, 'dev', 'api')).toMatchObject({ enabled: false });
+  });
+});
