@@ -1,5 +1,5 @@
 import { App } from 'cdktf';
-import { ENVIRONMENT_NAMES, environment, type EnvironmentConfig } from './config';
+import { ENVIRONMENT_NAMES, environment, validateEnvironment, type EnvironmentConfig } from './config';
 import { DataStack } from './stacks/data-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
 import { RuntimeStack } from './stacks/runtime-stack';
@@ -22,15 +22,16 @@ export interface EnvironmentStacks {
 /** Builds every stack of every environment. No side effects: call `app.synth()` to write output. */
 export function buildApp(config: AppConfig = {}): { app: App; stacks: Record<string, EnvironmentStacks> } {
   const app = new App(config.outdir ? { outdir: config.outdir } : {});
-  const envs = config.environments ?? ENVIRONMENT_NAMES.map((name) => environment(name));
+  // Environments passed in are validated too: a bad value fails synth naming field and value.
+  const envs = config.environments?.map(validateEnvironment) ?? ENVIRONMENT_NAMES.map((name) => environment(name));
   const stacks: Record<string, EnvironmentStacks> = {};
   for (const env of envs) {
-    stacks[env.name] = {
-      data: new DataStack(app, `${env.name}-data`, { env }),
-      secrets: new SecretsStack(app, `${env.name}-secrets`, { env }),
-      runtime: new RuntimeStack(app, `${env.name}-runtime`, { env }),
-      observability: new ObservabilityStack(app, `${env.name}-observability`, { env }),
-    };
+    // Constructs flow between stacks; cdktf turns each use into an output and a remote-state read.
+    const data = new DataStack(app, `${env.name}-data`, { env });
+    const secrets = new SecretsStack(app, `${env.name}-secrets`, { env, data });
+    const runtime = new RuntimeStack(app, `${env.name}-runtime`, { env, data, secrets });
+    const observability = new ObservabilityStack(app, `${env.name}-observability`, { env });
+    stacks[env.name] = { data, secrets, runtime, observability };
   }
   return { app, stacks };
 }

@@ -1,9 +1,44 @@
+import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
+import { UpstashDatabase } from '../constructs/upstash/upstash-database';
+import { UpstashProvider } from '../providers/generated/upstash/provider';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
-/** `<env>-data`: placeholder until its issue lands. */
+/**
+ * `<env>-data`: the two Upstash databases. `cache` holds responses and may evict; `guardrails`
+ * holds rate limits, locks, flags and metrics and must never evict.
+ *
+ * The Upstash provider gets no credentials here: it reads `UPSTASH_EMAIL` and `UPSTASH_API_KEY`
+ * from the environment of `cdktf diff/deploy`, so no key is ever written to the synthesized JSON.
+ */
 export class DataStack extends PlatformStack {
+  readonly cache: UpstashDatabase;
+  readonly guardrails: UpstashDatabase;
+
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
+    const { upstash } = props.env;
+    new UpstashProvider(this, 'upstash', {});
+
+    this.cache = new UpstashDatabase(this, 'cache', {
+      databaseName: upstash.cache.name,
+      primaryRegion: upstash.primaryRegion,
+      readRegions: upstash.readRegions,
+      eviction: upstash.cache.eviction,
+      budgetUsd: upstash.cache.budgetUsd,
+    });
+    this.guardrails = new UpstashDatabase(this, 'guardrails', {
+      databaseName: upstash.guardrails.name,
+      primaryRegion: upstash.primaryRegion,
+      readRegions: upstash.readRegions,
+      eviction: upstash.guardrails.eviction,
+      budgetUsd: upstash.guardrails.budgetUsd,
+    });
+
+    // For people and scripts; other stacks use the constructs (cross-stack references).
+    for (const [name, db] of [['cache', this.cache], ['guardrails', this.guardrails]] as const) {
+      new TerraformOutput(this, `${name}-rest-url`, { value: db.restUrl, description: `REST URL of the ${name} database` });
+      new TerraformOutput(this, `${name}-database-id`, { value: db.databaseId, description: `Upstash id of the ${name} database` });
+    }
   }
 }

@@ -20,8 +20,10 @@ export abstract class PlatformStack extends TerraformStack {
     this.env = props.env;
     const backend = props.env.backend;
     if (backend.type === 'local') {
-      // The embedded default: synth and plan need no cloud account.
-      new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+      // Synth and plan need no cloud account. Terraform runs in `<outdir>/stacks/<id>` and other
+      // stacks read this state through the same path from their own folder, so it is written
+      // relative to the sibling folder (cdktf's default is an absolute, machine-specific path).
+      new LocalBackend(this, { path: `../${id}/terraform.${id}.tfstate` });
     } else {
       new S3Backend(this, {
         bucket: backend.bucket,

@@ -1,9 +1,107 @@
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { Construct } from 'constructs';
+import { deploymentOf } from '../config';
+import { BundledFunction } from '../constructs/lambda/bundled-function';
+import { EncryptedSecret } from '../constructs/secrets/encrypted-secret';
+import type { UpstashDatabase } from '../constructs/upstash/upstash-database';
+import {
+  ROTATION_TAGS, UNSEEDED_SECRET_STRING, secretNames, type UpstashDatabaseRole,
+} from '../lambdas/rotation/secret-names';
+import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
-/** `<env>-secrets`: placeholder until its issue lands. */
+export interface SecretsStackProps extends PlatformStackProps {
+  /** The environment's data stack: the database secrets point at its databases. */
+  readonly data: DataStack;
+}
+
+/**
+ * `<env>-secrets`: one KMS key (yearly rotation) for every secret of the environment, a secret per
+ * Upstash database holding its REST credentials, the Upstash Developer API key the rotation uses,
+ * the admin token, and the rotation Lambda with the quarterly schedule from config.
+ *
+ * No credential ever passes through Terraform. Each database secret gets a placeholder version
+ * `{"seeded":false}` whose later changes Terraform ignores (`lifecycle.ignore_changes`), and the
+ * first rotation, which Secrets Manager starts as soon as the rotation is configured, writes the
+ * credentials. The rotation function finds the database behind a secret in the secret's tags.
+ * The Developer API key and admin token secrets get no Terraform version at all: the operator
+ * puts their values. First deploy of an environment:
+ *   1. `cdktf deploy '<env>-data' '<env>-secrets'` (the first rotations fail: no API key yet);
+ *   2. `aws secretsmanager put-secret-value --secret-id clarivum/<env>/upstash-developer-api
+ *      --secret-string '{"email":"…","apiKey":"…"}'` and the same for `clarivum/<env>/admin-token`;
+ *   3. `npm run rotate -- --env <env> --database cache` (and `guardrails`) seeds the credentials;
+ *   4. `cdktf deploy '<env>-*'`.
+ */
 export class SecretsStack extends PlatformStack {
-  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+  readonly key: KmsKey;
+  readonly cacheCredentials: EncryptedSecret;
+  readonly guardrailsCredentials: EncryptedSecret;
+  readonly developerApiKey: EncryptedSecret;
+  readonly adminToken: EncryptedSecret;
+  readonly rotationFunction: BundledFunction;
+
+  constructor(scope: Construct, id: string, props: SecretsStackProps) {
     super(scope, id, props);
+    const { env, data } = props;
+    const deployment = deploymentOf(env);
+    const prefix = `${deployment.namePrefix}-${env.name}`;
+    const names = secretNames(env.name);
+    const region = env.aws.region;
+    // A deleted secret's name stays taken for the recovery window: short outside prod.
+    const recoveryWindowInDays = env.name === 'prod' ? 30 : 7;
+
+    this.key = new KmsKey(this, 'key', {
+      description: `Encrypts the cache platform secrets of ${env.name}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+    });
+    new KmsAlias(this, 'key-alias', { name: `alias/${prefix}-secrets`, targetKeyId: this.key.keyId });
+
+    const databaseSecret = (role: UpstashDatabaseRole, database: UpstashDatabase): EncryptedSecret =>
+      new EncryptedSecret(this, `${role}-credentials`, {
+        secretName: names[role],
+        description: `REST URL and tokens of the Upstash ${role} database (written by rotation)`,
+        key: this.key,
+        region,
+        recoveryWindowInDays,
+        tags: {
+          [ROTATION_TAGS.database]: role,
+          [ROTATION_TAGS.databaseId]: database.databaseId,
+          [ROTATION_TAGS.strategy]: env.upstash[role].rotationStrategy,
+        },
+      });
+    this.cacheCredentials = databaseSecret('cache', data.cache);
+    this.guardrailsCredentials = databaseSecret('guardrails', data.guardrails);
+    this.developerApiKey = new EncryptedSecret(this, 'developer-api-key', {
+      secretName: names.developerApi,
+      description: 'Upstash Developer API email and key the rotation uses (put by the operator)',
+      key: this.key,
+      region,
+      recoveryWindowInDays,
+    });
+    this.adminToken = new EncryptedSecret(this, 'admin-token', {
+      secretName: names.adminToken,
+      description: 'Bearer token(s) of the admin API (put by the operator)',
+      key: this.key,
+      region,
+      recoveryWindowInDays,
+    });
+
+    const settings = deployment.lambdas.rotation;
+    this.rotationFunction = new BundledFunction(this, 'rotation', {
+      entry: 'lambdas/rotation/handler.ts',
+      functionName: `${prefix}-rotation`,
+      description: 'Rotates the Upstash REST credentials (Secrets Manager rotation steps)',
+      memoryMb: settings.memoryMb,
+      timeoutSeconds: settings.timeoutSeconds,
+      logRetentionDays: env.logRetentionDays,
+    });
+    this.rotationFunction.grantSecretRead(this.developerApiKey, 'DEVELOPER_API_SECRET_ID');
+
+    for (const s of [this.cacheCredentials, this.guardrailsCredentials]) {
+      s.seedPlaceholder(UNSEEDED_SECRET_STRING);
+      s.addRotation({ rotationFunction: this.rotationFunction, scheduleExpression: env.schedules.rotation });
+    }
   }
 }

@@ -1,0 +1,179 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { Lazy, TerraformAsset, AssetType, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { LOG_RETENTION_DAYS } from '../../config/validate';
+import { bundleLambda, type LambdaBundle } from '../bundling/lambda-bundle';
+import { ServiceRole } from '../iam/service-role';
+import type { EncryptedSecret } from '../secrets/encrypted-secret';
+
+/** The Lambda runtime every bundle targets (see `BUNDLE_TARGET`). */
+export const LAMBDA_RUNTIME = 'nodejs22.x';
+export const LAMBDA_ARCHITECTURE = 'arm64';
+
+/** Variables the Lambda service sets itself; a function may not override them. */
+const RESERVED_ENV = new Set([
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+]);
+
+export interface BundledFunctionProps {
+  /** Handler file, relative to the project root (e.g. `lambdas/cache/handler.ts`) or absolute. */
+  readonly entry: string;
+  /** Exported handler function in `entry`. @default 'handler' */
+  readonly handlerExport?: string;
+  /** Physical function name, 1 to 64 characters of `[A-Za-z0-9_-]`; also names the role and log group. */
+  readonly functionName: string;
+  /** @default - none */
+  readonly description?: string;
+  /** Memory in MB, 128 to 10240. @default 256 */
+  readonly memoryMb?: number;
+  /** Timeout in seconds, 1 to 900. @default 10 */
+  readonly timeoutSeconds?: number;
+  /** Reserved concurrency. @default - unreserved (account pool) */
+  readonly reservedConcurrency?: number;
+  /** Days CloudWatch keeps the function's logs; a value CloudWatch accepts. @default 30 */
+  readonly logRetentionDays?: number;
+  /** Environment variables (more can be added with `addEnvironment`). @default - none */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A Node.js 22 arm64 Lambda whose code is bundled by esbuild at synth time into a deterministic,
+ * content-addressed zip, with its own role (logs to its own log group only), a log group with
+ * retention, and `grant*` methods so IAM stays inside the construct.
+ */
+export class BundledFunction extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: ServiceRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly bundle: LambdaBundle;
+  readonly asset: TerraformAsset;
+  private readonly variables: Record<string, string> = {};
+
+  constructor(scope: Construct, id: string, props: BundledFunctionProps) {
+    super(scope, id);
+    const name = props.functionName;
+    if (!Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+      throw new Error(`BundledFunction functionName "${name}" must be 1 to 64 characters of [A-Za-z0-9_-]`);
+    }
+    const memoryMb = props.memoryMb ?? 256;
+    if (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10_240) {
+      throw new Error(`BundledFunction ${name}: memoryMb must be an integer from 128 to 10240, got ${memoryMb}`);
+    }
+    const timeoutSeconds = props.timeoutSeconds ?? 10;
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 900) {
+      throw new Error(`BundledFunction ${name}: timeoutSeconds must be an integer from 1 to 900, got ${timeoutSeconds}`);
+    }
+    const retention = props.logRetentionDays ?? 30;
+    if (!LOG_RETENTION_DAYS.includes(retention)) {
+      throw new Error(`BundledFunction ${name}: logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${retention}`);
+    }
+    if (props.reservedConcurrency !== undefined && !(Number.isInteger(props.reservedConcurrency) && props.reservedConcurrency >= 0)) {
+      throw new Error(`BundledFunction ${name}: reservedConcurrency must be an integer >= 0, got ${props.reservedConcurrency}`);
+    }
+    const handlerExport = props.handlerExport ?? 'handler';
+    if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(handlerExport)) {
+      throw new Error(`BundledFunction ${name}: handlerExport "${handlerExport}" is not an identifier`);
+    }
+    for (const [key, value] of Object.entries(props.environment ?? {})) this.addEnvironment(key, value);
+
+    this.bundle = bundleLambda(props.entry);
+    // The hash in the path makes the artifact content-addressed: changed code redeploys, unchanged never.
+    this.asset = new TerraformAsset(this, 'code', {
+      path: this.bundle.zipPath,
+      type: AssetType.FILE,
+      assetHash: this.bundle.sha256Hex,
+    });
+
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: `/aws/lambda/${name}`,
+      retentionInDays: retention,
+    });
+    this.role = new ServiceRole(this, 'role', {
+      roleName: `${name}-fn`,
+      servicePrincipal: 'lambda.amazonaws.com',
+      description: `Execution role of ${name}`,
+    });
+    // Own log group only: the managed AWSLambdaBasicExecutionRole would allow every log group.
+    const logs = this.role.addPolicy('logs', [
+      { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${this.logGroup.arn}:*`] },
+    ]);
+
+    this.function = new LambdaFunction(this, 'function', {
+      functionName: name,
+      description: props.description,
+      role: this.role.roleArn,
+      runtime: LAMBDA_RUNTIME,
+      architectures: [LAMBDA_ARCHITECTURE],
+      handler: `index.${handlerExport}`,
+      filename: this.asset.path,
+      // The provider compares this with the deployed code's base64 sha256; an asset hash would
+      // never match and show a perpetual diff.
+      sourceCodeHash: this.bundle.sha256Base64,
+      memorySize: memoryMb,
+      timeout: timeoutSeconds,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      environment: {
+        variables: Lazy.anyValue({ produce: () => ({ ...this.variables }) }) as unknown as Record<string, string>,
+      },
+      loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+      dependsOn: [this.logGroup, logs],
+    });
+  }
+
+  get functionName(): string {
+    return this.function.functionName;
+  }
+
+  get functionArn(): string {
+    return this.function.arn;
+  }
+
+  /** ARN API Gateway integrations use. */
+  get invokeArn(): string {
+    return this.function.invokeArn;
+  }
+
+  /** Adds an environment variable; names the Lambda service reserves are refused. */
+  addEnvironment(key: string, value: string): void {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key)) throw new Error(`environment variable name "${key}" must match [A-Za-z][A-Za-z0-9_]*`);
+    if (RESERVED_ENV.has(key)) throw new Error(`environment variable "${key}" is reserved by the Lambda service`);
+    if (key in this.variables && this.variables[key] !== value) {
+      throw new Error(`environment variable "${key}" is already set on ${this.node.path}`);
+    }
+    this.variables[key] = value;
+  }
+
+  /** Lets `role` invoke this function (and its versions) and nothing else. */
+  grantInvoke(role: ServiceRole, policyId = `invoke-${this.node.id}`): void {
+    role.addPolicy(policyId, [
+      { actions: ['lambda:InvokeFunction'], resources: [this.functionArn, `${this.functionArn}:*`] },
+    ]);
+  }
+
+  /** Resource-based permission for a service principal, scoped to one source ARN. */
+  allowInvokeFrom(id: string, principal: string, sourceArn: string): LambdaPermission {
+    if (!/^[a-z0-9.-]+\.amazonaws\.com$/.test(principal)) {
+      throw new Error(`allowInvokeFrom principal "${principal}" must be a service principal such as apigateway.amazonaws.com`);
+    }
+    return new LambdaPermission(this, `allow-${id}`, {
+      functionName: this.function.functionName,
+      action: 'lambda:InvokeFunction',
+      principal,
+      sourceArn,
+    });
+  }
+
+  /**
+   * Lets this function read `secret` (its value and the key via Secrets Manager only) and, when
+   * `envVar` is given, tells the function where the secret is through that variable.
+   */
+  grantSecretRead(secret: EncryptedSecret, envVar?: string): void {
+    secret.grantRead(this.role);
+    if (envVar) this.addEnvironment(envVar, secret.secretArn);
+  }
+}
