@@ -11,6 +11,8 @@
  *   it reads are not rate limited) and `ADMIN_TOKEN`.
  * - `ORIGIN_<SURFACE>` overrides a surface's origin URL; the admin token guards `/debug/cache` and
  *   `/metrics` (`METRICS_PUBLIC=true` opens the latter); `MAX_INFLIGHT` bounds concurrent requests.
+ * - `METRICS_FLUSH_INTERVAL_MS` (default 5000) bounds what a frozen instance can lose;
+ *   `POPULAR_SAMPLE_RATE` (default 0.1) is the share of reads counted for the warmup's popular list.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Redis } from '@upstash/redis';
@@ -28,6 +30,7 @@ import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-record
 import { METRICS_CONTENT_TYPE, renderMetrics } from '../shared/metrics/render';
 import { SecretsManagerAdminTokens, secretsManagerCredentialsFromEnv } from '../shared/secrets-manager-credentials';
 import { createUpstashClient } from '../shared/upstash';
+import { PopularRequests } from '../warmup/popular-requests';
 
 export interface CacheFunctionOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -62,7 +65,7 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const env = opts.env ?? process.env;
   const config = withOriginOverrides(environment(env.CACHE_ENV ?? 'dev'), env);
   const timeoutMs = config.runtime.redisTimeoutMs;
-  const metrics = new AggregatingMetricsRecorder();
+  const metrics = new AggregatingMetricsRecorder({ flushIntervalMs: Number(env.METRICS_FLUSH_INTERVAL_MS ?? '5000') });
   const client = opts.secretsClient;
   const cacheSource = opts.cacheCredentials
     ?? secretsManagerCredentialsFromEnv(SECRET_ID_ENV.cache, env, { client }) ?? new EnvCredentialsSource('UPSTASH_REDIS', env);
@@ -77,6 +80,8 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const tokens = opts.adminTokens
     ?? (adminTokenSecret ? new SecretsManagerAdminTokens({ secretId: adminTokenSecret, client }).tokens : adminTokensFromEnv(env));
   const adminAuth = new AdminAuthenticator({ tokens, metrics });
+  const popularSampleRate = Number(env.POPULAR_SAMPLE_RATE ?? '0.1');
+  const popular = guardrails ? new PopularRequests({ redis: guardrails, env: config, sampleRate: popularSampleRate }) : undefined;
   const engine = new CacheEngine({
     env: config,
     redis,
@@ -84,6 +89,13 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
     breaker: { timeoutMs: 0 },
     metrics,
     adminAuth,
+    // Issued in the rate-limit check's tick: auto-pipelining sends all three in one request.
+    onRead: guardrails && popular
+      ? (read) => Promise.all([
+        metrics.flushIfDue(guardrails),
+        popular.record({ surface: read.surface, path: read.path, query: definedOnly(read.query), headers: read.headers }),
+      ])
+      : undefined,
     rateLimiter: guardrails
       ? new RateLimiterManager({ redis: guardrails, env: config.name, policies: policiesForEnvironment(config), metrics })
       : undefined,
@@ -117,10 +129,15 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
         headers: event.headers,
         clientIp: clientIp(event),
       })));
-    // Awaited: Lambda freezes after the answer, so nothing may be left in flight.
-    if (guardrails) await metrics.flushIfDue(guardrails);
+    // Awaited: Lambda freezes after the answer, so nothing may be left in flight. Reads flushed
+    // with their rate-limit check (onRead); other routes flush here when due.
+    if (guardrails && !path.startsWith('/c/')) await metrics.flushIfDue(guardrails);
     return result;
   };
+}
+
+function definedOnly(query: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 let instance: Promise<CacheFunction> | undefined;

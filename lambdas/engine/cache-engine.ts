@@ -40,6 +40,16 @@ export interface CacheRequest {
   readonly clientIp?: string;
 }
 
+/** A valid read, as `CacheEngineOptions.onRead` sees it. */
+export interface ReadObservation {
+  readonly surface: string;
+  /** Path below the surface. */
+  readonly path: string;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** Lowercase request headers. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export interface CacheEngineOptions {
   /** Environment name (first key segment), surfaces and runtime limits. */
   readonly env: Pick<EnvironmentConfig, 'name' | 'surfaces' | 'runtime'>;
@@ -51,6 +61,15 @@ export interface CacheEngineOptions {
   readonly adminAuth?: Pick<AdminAuthenticator, 'authenticate'>;
   /** @default NOOP_METRICS */
   readonly metrics?: MetricsRecorder;
+  /**
+   * Called synchronously for every valid read, just before the rate-limit check and the lookup
+   * are issued. Guardrails commands started here (metrics flush, popularity sample) ride in the
+   * same auto-pipelined request as the rate-limit check, so they add no round trip. The returned
+   * promise is awaited before the read answers (nothing outlives a Lambda invocation); its
+   * failure never fails the read.
+   * @default - nothing
+   */
+  readonly onRead?: (read: ReadObservation) => Promise<unknown> | void;
   /** Milliseconds since the epoch. @default Date.now */
   readonly clock?: () => number;
   /** Uniform in (0, 1], for XFetch. @default Math.random */
@@ -222,9 +241,11 @@ export class CacheEngine {
       if (e instanceof KeyError) return jsonError(400, e.code, e.message);
       throw e;
     }
+    const observed = this.observeRead({ surface: surface.name, path, query: req.query ?? {}, headers });
     const [decision, lookup] = this.opts.rateLimiter
       ? await Promise.all([this.rateLimit(surface, req, headers, span), this.lookup(target)])
       : [undefined, await this.lookup(target)];
+    await observed;
     if (decision && !decision.allowed) return rateLimitedResponse(decision);
 
     const outcome = await this.decide(target, lookup);
@@ -237,6 +258,14 @@ export class CacheEngine {
       return jsonError(502, 'origin_unavailable', outcome.message, { ...extra, 'x-cache': outcome.xcache });
     }
     return buildResponse(outcome.served, { head: method === 'HEAD', ifNoneMatch: headers['if-none-match'], extraHeaders: extra });
+  }
+
+  private observeRead(read: ReadObservation): Promise<unknown> {
+    try {
+      return Promise.resolve(this.opts.onRead?.(read)).catch(() => undefined);
+    } catch {
+      return Promise.resolve();
+    }
   }
 
   private async rateLimit(surface: SurfaceConfig, req: CacheRequest, headers: Record<string, string>, span: Span): Promise<RateLimitDecision | undefined> {

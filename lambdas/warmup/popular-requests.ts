@@ -1,16 +1,17 @@
 /**
  * The most requested paths, for the warmup's `popularLimit` option. A reader records a request with
- * `record()` (one `ZINCRBY` + `EXPIRE` in one pipeline on the GUARDRAILS database; with
- * auto-pipelining it rides along with the rate-limit check and costs no extra round trip); the
- * warmup reads the top N over the last days with `top()`.
+ * `record()`: a sample of reads (`sampleRate`) is counted with `ZINCRBY` (weighted by
+ * 1/sampleRate) + `EXPIRE` on the GUARDRAILS database, issued as plain commands so that, with
+ * auto-pipelining, they ride in the same request as the rate-limit check and add no round trip;
+ * sampling keeps the command count (Upstash bills per command) small. The warmup reads the top N
+ * over the last days with `top()`.
  *
  * One sorted set per UTC day, `<env>:warmup:popular:<yyyymmdd>`, kept `retentionDays`; members are
  * the request's surface, normalised path and vary inputs only (never other query parameters or
  * headers), so the set cannot grow with junk. Occasional `ZREMRANGEBYRANK` trims a day to its top
  * `maxPerDay` members.
  *
- * NOTE: the cache engine does not call `record()` yet (see the warmup README in the report); until
- * it does, the sorted sets stay empty and `top()` returns nothing.
+ * The cache function calls `record()` from the engine's `onRead` hook.
  */
 import type { Redis } from '@upstash/redis';
 import type { EnvironmentConfig } from '../../config/types';
@@ -26,7 +27,9 @@ export interface PopularRequestsOptions {
   readonly retentionDays?: number;
   /** Members kept per day after a trim. @default 1000 */
   readonly maxPerDay?: number;
-  /** Share of `record()` calls that also trim (0..1). @default 0.01 */
+  /** Share of reads counted (0..1]; each counted read weighs 1/sampleRate. @default 1 */
+  readonly sampleRate?: number;
+  /** Share of counted reads that also trim (0..1). @default 0.01 */
   readonly trimProbability?: number;
   /** @default Date.now */
   readonly clock?: () => number;
@@ -43,12 +46,15 @@ export class PopularRequests {
   private readonly maxPerDay: number;
   private readonly clock: () => number;
   private readonly random: () => number;
+  private readonly sampleRate: number;
 
   constructor(private readonly opts: PopularRequestsOptions) {
     this.retentionDays = opts.retentionDays ?? 8;
     this.maxPerDay = opts.maxPerDay ?? 1000;
     this.clock = opts.clock ?? Date.now;
     this.random = opts.random ?? Math.random;
+    this.sampleRate = opts.sampleRate ?? 1;
+    if (!(this.sampleRate > 0 && this.sampleRate <= 1)) throw new Error(`sampleRate must be in (0, 1], got ${opts.sampleRate}`);
     validateSegment('env', opts.env.name);
   }
 
@@ -61,14 +67,19 @@ export class PopularRequests {
    * entry: unknown surface or bad path. Never throws for user input.
    */
   async record(req: WarmupTarget): Promise<boolean> {
+    if (this.sampleRate < 1 && this.random() >= this.sampleRate) return false;
     const member = this.memberOf(req);
     if (!member) return false;
     const key = this.dayKey(this.clock());
-    const p = this.opts.redis.pipeline();
-    p.zincrby(key, 1, member);
-    p.expire(key, this.retentionDays * 86_400);
-    if (this.random() < (this.opts.trimProbability ?? 0.01)) p.zremrangebyrank(key, 0, -(this.maxPerDay + 1));
-    await p.exec();
+    const redis = this.opts.redis;
+    // Plain commands, not redis.pipeline(): an explicit pipeline is a request of its own, while
+    // auto-pipelining batches these with whatever else this tick sends to the guardrails database.
+    const writes: Promise<unknown>[] = [
+      redis.zincrby(key, 1 / this.sampleRate, member),
+      redis.expire(key, this.retentionDays * 86_400),
+    ];
+    if (this.random() < (this.opts.trimProbability ?? 0.01)) writes.push(redis.zremrangebyrank(key, 0, -(this.maxPerDay + 1)));
+    await Promise.all(writes);
     return true;
   }
 

@@ -70,6 +70,38 @@ describe('cache Lambda handler', () => {
     expect(metrics.headers['content-type']).toMatch(/text\/plain/);
   });
 
+  it('costs one request per database on a hit: metrics flush and popularity sample ride with the rate-limit check', async () => {
+    const fn = await createCacheFunction({
+      env: {
+        CACHE_ENV: 'dev',
+        UPSTASH_REDIS_REST_URL: cache.url,
+        UPSTASH_REDIS_REST_TOKEN: cache.token,
+        UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
+        UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
+        ORIGIN_MARKETING: `${origin.url}/m`,
+        ADMIN_TOKEN: 'admin-secret',
+        METRICS_FLUSH_INTERVAL_MS: '0',
+        POPULAR_SAMPLE_RATE: '1',
+      },
+    });
+    await fn(event('GET', '/c/marketing/warm-up-2'));
+    expect((await fn(event('GET', '/c/marketing/piggyback'))).headers['x-cache']).toBe('MISS');
+    cache.resetRequestCount();
+    guardrails.resetRequestCount();
+    const hit = await fn(event('GET', '/c/marketing/piggyback'));
+    expect(hit.headers['x-cache']).toBe('HIT');
+    expect(cache.requestCount()).toBe(1);
+    expect(guardrails.requestCount()).toBe(1);
+    const keys = await guardrails.redis.scan(0, { match: 'dev:warmup:popular:*', count: 1000 });
+    expect(keys[1]).toHaveLength(1);
+    const members = await guardrails.redis.zrange<string[]>(keys[1][0] as string, 0, -1);
+    expect(members.some((m) => m.includes('"piggyback"'))).toBe(true);
+    // The hit is counted after its own flush went out; the next read carries it.
+    await fn(event('GET', '/c/marketing/piggyback'));
+    const text = (await fn(event('GET', '/metrics', { authorization: 'Bearer admin-secret' }))).body as string;
+    expect(text).toMatch(/cache_hits_total\{namespace="marketing"\} [1-9]/);
+  });
+
   it('reads credentials from Secrets Manager (mocked AWS API) and survives a token rotation without a 5xx', async () => {
     const fake = new FakeSecretsManager();
     const client = fake.client();
