@@ -93,9 +93,9 @@ export const ALERT_RULES = [
   },
   {
     name: 'CacheRotationOverdue', group: 'cache-platform-jobs', severity: 'warning', for: '1h',
-    query: 'time() - max by (environment) (cache_rotation_last_success_timestamp_seconds)', comparison: '>', threshold: O.rotationMaxAgeSeconds,
-    summary: 'Upstash token rotation is overdue in {{ $labels.environment }}',
-    description: 'The last Upstash token rotation in {{ $labels.environment }} finished {{ $value | humanizeDuration }} ago; rotation is quarterly. Run `npm run rotate` and check the rotation Lambda logs.',
+    query: 'time() - max by (environment, database) (cache_rotation_last_success_timestamp_seconds)', comparison: '>', threshold: O.rotationMaxAgeSeconds,
+    summary: 'Upstash token rotation of the {{ $labels.database }} database is overdue in {{ $labels.environment }}',
+    description: 'The last Upstash token rotation of the {{ $labels.database }} database in {{ $labels.environment }} finished {{ $value | humanizeDuration }} ago; rotation is quarterly. Run `npm run rotate -- --env {{ $labels.environment }} --database {{ $labels.database }}` and check the rotation Lambda logs.',
   },
   {
     name: 'CacheJobFailing', group: 'cache-platform-jobs', severity: 'warning', for: '5m',

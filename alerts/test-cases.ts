@@ -207,15 +207,19 @@ export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
     // Samples every 4 minutes (inside the 5 minute lookback) for 100 days and a bit; rules every 6 h keep promtool fast.
     interval: '4m',
     evaluationInterval: '6h',
-    series: { [`cache_rotation_last_success_timestamp_seconds{${P}}`]: '0x36200' },
+    series: {
+      [`cache_rotation_last_success_timestamp_seconds{${P},database="cache"}`]: '0x36200',
+      // The guardrails database rotated 8 days ago: only the cache database is overdue.
+      [`cache_rotation_last_success_timestamp_seconds{${P},database="guardrails"}`]: '8000000x36200',
+    },
     pendingAt: '144420m', // 100 d 7 h: overdue since the 100 d 6 h evaluation, `for: 1h` not elapsed
     firingAt: '144720m', // 100 d 12 h, the next evaluation
     firing: [{
-      labels: { environment: 'prod' },
-      summary: 'Upstash token rotation is overdue in prod',
-      description: 'The last Upstash token rotation in prod finished 100d 12h 0m 0s ago; rotation is quarterly. Run `npm run rotate` and check the rotation Lambda logs.',
+      labels: { environment: 'prod', database: 'cache' },
+      summary: 'Upstash token rotation of the cache database is overdue in prod',
+      description: 'The last Upstash token rotation of the cache database in prod finished 100d 12h 0m 0s ago; rotation is quarterly. Run `npm run rotate -- --env prod --database cache` and check the rotation Lambda logs.',
     }],
-    healthy: { why: 'the last rotation was 8 days ago', series: { [`cache_rotation_last_success_timestamp_seconds{${P}}`]: '8000000x36200' } },
+    healthy: { why: 'the last rotation was 8 days ago', series: { [`cache_rotation_last_success_timestamp_seconds{${P},database="cache"}`]: '8000000x36200' } },
   },
   CacheJobFailing: {
     series: {

@@ -68,7 +68,7 @@ export function upstashUsageDashboard(opts: { uid: string; environment: string; 
       title: 'Time since last success', description: 'Seconds since the last successful run of each job (audit feeds this dashboard).', unit: units.DurationSeconds, ds,
       targets: [
         { expr: `time() - max by (job) (cache_job_last_success_timestamp_seconds{${ENV}})`, legend: '{{job}}' },
-        { expr: `time() - max(cache_rotation_last_success_timestamp_seconds{${ENV}})`, legend: 'token rotation' },
+        { expr: `time() - max by (database) (cache_rotation_last_success_timestamp_seconds{${ENV}})`, legend: 'token rotation ({{database}})' },
       ],
     }))
     .build();

@@ -15,6 +15,7 @@ import { environment } from '../config/environments';
 import { createAdminFunction } from '../lambdas/admin/handler';
 import { createCacheFunction } from '../lambdas/cache/handler';
 import { encodeBody, jsonError, type HttpResult } from '../lambdas/shared/http';
+import { originOverrideVariable } from '../lambdas/shared/runtime-environment';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin';
 import { startRedisServer, type RedisProcess } from './redis-process';
 import { startUpstashServer, type LocalUpstashServer } from './upstash-server';
@@ -181,7 +182,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       METRICS_PUBLIC: opts.metricsPublic ? 'true' : 'false',
     };
     for (const surface of config.surfaces) {
-      const name = `ORIGIN_${surface.name.toUpperCase().replace(/-/g, '_')}`;
+      const name = originOverrideVariable(surface.name);
       origins[surface.name] = env[name] || `${demoOrigin.url}/${surface.name}`;
       functionEnv[name] = origins[surface.name];
     }

@@ -6,7 +6,7 @@ import { BundledFunction } from '../constructs/lambda/bundled-function';
 import { EncryptedSecret } from '../constructs/secrets/encrypted-secret';
 import type { UpstashDatabase } from '../constructs/upstash/upstash-database';
 import {
-  ROTATION_TAGS, UNSEEDED_SECRET_STRING, secretNames, type UpstashDatabaseRole,
+  ROTATION_TAGS, SECRET_ID_ENV, UNSEEDED_SECRET_STRING, secretNames, type UpstashDatabaseRole,
 } from '../lambdas/rotation/secret-names';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -98,6 +98,8 @@ export class SecretsStack extends PlatformStack {
       logRetentionDays: env.logRetentionDays,
     });
     this.rotationFunction.grantSecretRead(this.developerApiKey, 'DEVELOPER_API_SECRET_ID');
+    // Rotation outcomes go to the guardrails database's metrics (CacheRotationOverdue reads them).
+    this.rotationFunction.grantSecretRead(this.guardrailsCredentials, SECRET_ID_ENV.guardrails);
 
     for (const s of [this.cacheCredentials, this.guardrailsCredentials]) {
       s.seedPlaceholder(UNSEEDED_SECRET_STRING);

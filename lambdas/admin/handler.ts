@@ -11,7 +11,7 @@
  *   metrics) and `ADMIN_TOKEN` (comma-separated during a rotation overlap).
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { environment } from '../../config/environments';
+import { runtimeEnvironment } from '../shared/runtime-environment';
 import { adminTokensFromEnv } from '../guardrails/admin-auth';
 import { SECRET_ID_ENV } from '../rotation/secret-names';
 import { EnvCredentialsSource, type CredentialsSource } from '../shared/credentials';
@@ -38,7 +38,7 @@ export type AdminFunction = (event: HttpEvent) => Promise<HttpResult>;
 /** Builds the function once per container: both clients, the guardrails, the manager. */
 export async function createAdminFunction(opts: AdminFunctionOptions = {}): Promise<AdminFunction> {
   const env = opts.env ?? process.env;
-  const config = environment(env.CACHE_ENV ?? 'dev');
+  const config = runtimeEnvironment(env);
   const timeoutMs = config.runtime.redisTimeoutMs;
   const metrics = new AggregatingMetricsRecorder();
   const client = opts.secretsClient;

@@ -16,8 +16,6 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Redis } from '@upstash/redis';
-import { environment } from '../../config/environments';
-import type { EnvironmentConfig, SurfaceConfig } from '../../config/types';
 import { CacheEngine } from '../engine/cache-engine';
 import { AdminAuthenticator, adminTokensFromEnv, unauthorizedResponse } from '../guardrails/admin-auth';
 import { InflightLimiter, backpressureSettings } from '../guardrails/backpressure';
@@ -29,6 +27,7 @@ import { clientIp, jsonError, queryOf, type HttpEvent, type HttpResult } from '.
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { METRICS_CONTENT_TYPE, renderMetrics } from '../shared/metrics/render';
 import { SecretsManagerAdminTokens, secretsManagerCredentialsFromEnv } from '../shared/secrets-manager-credentials';
+import { runtimeEnvironment } from '../shared/runtime-environment';
 import { createUpstashClient } from '../shared/upstash';
 import { PopularRequests } from '../warmup/popular-requests';
 
@@ -51,19 +50,10 @@ const ROUTES: Readonly<Record<string, string>> = { '/healthz': '/healthz', '/rea
 
 export type CacheFunction = (event: HttpEvent) => Promise<HttpResult>;
 
-/** Applies `ORIGIN_<SURFACE>` overrides (dashes become underscores, upper case). */
-export function withOriginOverrides(config: EnvironmentConfig, env: NodeJS.ProcessEnv): EnvironmentConfig {
-  const surfaces: SurfaceConfig[] = config.surfaces.map((s) => {
-    const override = env[`ORIGIN_${s.name.toUpperCase().replace(/-/g, '_')}`];
-    return override ? { ...s, originUrl: override } : s;
-  });
-  return { ...config, surfaces };
-}
-
 /** Builds the function once per container: clients, limiter, engine. */
 export async function createCacheFunction(opts: CacheFunctionOptions = {}): Promise<CacheFunction> {
   const env = opts.env ?? process.env;
-  const config = withOriginOverrides(environment(env.CACHE_ENV ?? 'dev'), env);
+  const config = runtimeEnvironment(env);
   const timeoutMs = config.runtime.redisTimeoutMs;
   const metrics = new AggregatingMetricsRecorder({ flushIntervalMs: Number(env.METRICS_FLUSH_INTERVAL_MS ?? '5000') });
   const client = opts.secretsClient;

@@ -5,10 +5,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
-import { SecretRotator } from './rotator';
+import type { Redis } from '@upstash/redis';
+import { secretsManagerCredentialsFromEnv } from '../shared/secrets-manager-credentials';
+import { createUpstashClient } from '../shared/upstash';
+import { recordRotationOutcome, type RotationOutcome } from './rotation-metrics';
+import { SecretRotator, type RotationStepResult } from './rotator';
+import { SECRET_ID_ENV } from './secret-names';
 
 const logger = new Logger({ serviceName: 'upstash-rotation' });
 let rotator: SecretRotator | undefined;
+let guardrails: Promise<Redis | undefined> | undefined;
 
 /** Builds the rotator from the function's environment (see README.md, "Environment"). */
 export function rotatorFromEnv(env: NodeJS.ProcessEnv, client: SecretsManagerClient = new SecretsManagerClient({})): SecretRotator {
@@ -25,13 +31,33 @@ export function rotatorFromEnv(env: NodeJS.ProcessEnv, client: SecretsManagerCli
   });
 }
 
+/** The guardrails database, when `UPSTASH_GUARDRAILS_SECRET_ID` is set (AWSCURRENT, read fresh per container). */
+function guardrailsFromEnv(env: NodeJS.ProcessEnv): Promise<Redis | undefined> {
+  const source = secretsManagerCredentialsFromEnv(SECRET_ID_ENV.guardrails, env);
+  return source ? createUpstashClient(source, { database: 'guardrails' }) : Promise.resolve(undefined);
+}
+
+async function record(outcome: RotationOutcome): Promise<void> {
+  try {
+    guardrails ??= guardrailsFromEnv(process.env);
+    const redis = await guardrails;
+    if (redis) await recordRotationOutcome(redis, outcome);
+  } catch (error) {
+    guardrails = undefined;
+    logger.warn('rotation metrics not recorded', { error: (error as Error).message });
+  }
+}
+
 export async function handler(event: SecretsManagerRotationEvent): Promise<void> {
   rotator ??= rotatorFromEnv(process.env);
+  let result: RotationStepResult;
   try {
-    await rotator.rotate(event);
+    result = await rotator.rotate(event);
   } catch (error) {
     // Messages name secrets, versions and fields, never values; the error fails the step.
     logger.error('rotation step failed', { step: event.Step, secretId: event.SecretId, versionId: event.ClientRequestToken, error: (error as Error).message });
+    await record({ ok: false });
     throw error;
   }
+  await record({ ok: true, finished: result.step === 'finishSecret', database: result.database });
 }

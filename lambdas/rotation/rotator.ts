@@ -16,7 +16,7 @@ import type { RotationStrategy } from '../../config/types';
 import { alternatingUsers } from './alternating-users';
 import { DeveloperApiClient, parseDeveloperApiSecret, type UpstashDatabaseDetails } from './developer-api';
 import { resetPassword } from './reset-password';
-import { ROTATION_TAGS } from './secret-names';
+import { ROTATION_TAGS, UPSTASH_DATABASE_ROLES, type UpstashDatabaseRole } from './secret-names';
 import { isRotationStrategy, parseUpstashSecret, SecretFormatError, serializeUpstashSecret, type UpstashSecretValue } from './secret-value';
 import type { RotationLogger, RotationStrategyHandler, StrategyContext, StrategyStages } from './strategy';
 import { UpstashRestRunner, type RestCommandRunner } from './upstash-rest';
@@ -69,19 +69,21 @@ export class SecretRotator {
     this.now = opts.now ?? (() => new Date());
   }
 
-  async rotate(event: RotationEvent): Promise<void> {
+  /** Runs one step. Returns the database the secret belongs to (its tag), for the caller's metrics. */
+  async rotate(event: RotationEvent): Promise<RotationStepResult> {
     const { Step: step, SecretId: secretId, ClientRequestToken: token } = event;
     if (!STEPS.includes(step)) throw new RotationError(`invalid rotation step "${step}"`);
     if (!secretId || !token) throw new RotationError('the event needs SecretId and ClientRequestToken');
     const log = { step, secretId, versionId: token };
     const meta = await this.opts.client.send(new DescribeSecretCommand({ SecretId: secretId }));
     if (!meta.RotationEnabled) throw new RotationError(`secret ${secretId} is not enabled for rotation`);
+    const result: RotationStepResult = { step: step as RotationStep, database: databaseRole(tag(meta, ROTATION_TAGS.database)) };
     const stages = meta.VersionIdsToStages?.[token];
     if (!stages) throw new RotationError(`secret version ${token} has no stage for rotation of secret ${secretId}`);
     if (stages.includes(STAGE.current)) {
       if (step === 'finishSecret' && stages.includes(STAGE.pending)) await this.removePending(secretId, token);
       this.opts.logger.info('version is already AWSCURRENT: nothing to do', log);
-      return;
+      return result;
     }
     if (!stages.includes(STAGE.pending)) {
       throw new RotationError(`secret version ${token} is not AWSPENDING for rotation of secret ${secretId}`);
@@ -94,6 +96,7 @@ export class SecretRotator {
       case 'finishSecret': await this.finishSecret(meta, secretId, token); break;
     }
     this.opts.logger.info('rotation step finished', log);
+    return result;
   }
 
   private async createSecret(meta: DescribeSecretCommandOutput, secretId: string, token: string): Promise<void> {
@@ -213,6 +216,16 @@ export class SecretRotator {
     if (text === undefined) throw new RotationError(`the Developer API secret ${id} has no AWSCURRENT value`);
     return new DeveloperApiClient({ credentials: parseDeveloperApiSecret(text, id), baseUrl: this.opts.developerApiUrl });
   }
+}
+
+export interface RotationStepResult {
+  readonly step: RotationStep;
+  /** `cache` or `guardrails`, from the secret's tag; undefined when untagged. */
+  readonly database?: UpstashDatabaseRole;
+}
+
+function databaseRole(value: string | undefined): UpstashDatabaseRole | undefined {
+  return UPSTASH_DATABASE_ROLES.find((r) => r === value);
 }
 
 function tag(meta: DescribeSecretCommandOutput, key: string): string | undefined {

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createCacheFunction, handler, withOriginOverrides } from '../../lambdas/cache/handler';
+import { createCacheFunction, handler } from '../../lambdas/cache/handler';
+import { withOriginOverrides } from '../../lambdas/shared/runtime-environment';
 import { environment } from '../../config/environments';
 import { SECRET_ID_ENV, secretNames } from '../../lambdas/rotation/secret-names';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';

@@ -79,14 +79,14 @@ describe('metrics pipeline: per-instance aggregation, flush to guardrails, fleet
     const metrics = new AggregatingMetricsRecorder({ strictLabels: true });
     metrics.increment('cache_invalidations_total', { kind: 'surface' });
     metrics.observe('http_request_duration_seconds', 0.004, { method: 'POST', route: '/admin/invalidate', status_code: '202' });
-    metrics.setGauge('cache_rotation_last_success_timestamp_seconds', 1_700_000_000);
+    metrics.setGauge('cache_rotation_last_success_timestamp_seconds', 1_700_000_000, { database: 'cache' });
     await metrics.flush(upstash.redis);
     const text = await renderMetrics(upstash.redis);
     // `promtool check metrics` lints with Prometheus' own parser; it exits non-zero on a parse error.
     const out = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(out).not.toMatch(/error/i);
     expect(text).toContain('cache_invalidations_total{kind="surface"} 1');
-    expect(text).toContain('cache_rotation_last_success_timestamp_seconds 1700000000');
+    expect(text).toContain('cache_rotation_last_success_timestamp_seconds{database="cache"} 1700000000');
   });
 
   it('piggybacks a due flush on a guardrails command issued in the same tick: one request', async () => {

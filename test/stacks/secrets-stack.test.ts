@@ -18,7 +18,7 @@ describe('<env>-secrets', () => {
     expect(inventory(s)).toEqual([
       'aws_cloudwatch_log_group x1', // rotation function logs
       'aws_iam_role x1', // rotation function role
-      'aws_iam_role_policy x4', // logs, read developer API key, rotate cache, rotate guardrails
+      'aws_iam_role_policy x5', // logs, read developer API key, rotate cache, rotate guardrails, read guardrails (metrics)
       'aws_kms_alias x1',
       'aws_kms_key x1', // one customer managed key for the environment's secrets
       'aws_lambda_function x1', // the rotation function
@@ -85,19 +85,23 @@ describe('<env>-secrets', () => {
     }
   });
 
-  it('runs the rotation function on Node 22 arm64 with the Developer API key secret id', () => {
+  it('runs the rotation function on Node 22 arm64 with the Developer API key and guardrails secret ids', () => {
     expect(s.text).toHaveResourceWithProperties(LambdaFunction, {
       function_name: 'clarivum-prod-rotation',
       runtime: 'nodejs22.x',
       architectures: ['arm64'],
-      environment: { variables: { DEVELOPER_API_SECRET_ID: ref(stack.developerApiKey.secret, 'arn') } },
+      environment: { variables: {
+        DEVELOPER_API_SECRET_ID: ref(stack.developerApiKey.secret, 'arn'),
+        // Rotation outcomes are recorded in the guardrails database's metrics.
+        UPSTASH_GUARDRAILS_SECRET_ID: ref(stack.guardrailsCredentials.secret, 'arn'),
+      } },
     });
   });
 
   it('gives the rotation function the rotation rights on the rotated secrets and read-only access to the API key', () => {
     const policies = inlinePolicies(s);
     expect(policies.map((p) => p.name).sort()).toEqual([
-      'logs', 'read-developer-api-key', 'rotate-cache-credentials', 'rotate-guardrails-credentials',
+      'logs', 'read-developer-api-key', 'read-guardrails-credentials', 'rotate-cache-credentials', 'rotate-guardrails-credentials',
     ]);
     const read = policies.find((p) => p.name === 'read-developer-api-key')!;
     expect(read.statements[0]).toEqual({

@@ -85,7 +85,7 @@ export const METRICS = {
   upstash_monthly_request_quota: { type: 'gauge', help: 'Monthly request quota of the database (config).', labels: ['database'], source: 'audit job' },
   upstash_monthly_bandwidth_bytes: { type: 'gauge', help: 'Bandwidth used by the database this month.', labels: ['database'], source: 'audit job' },
   upstash_storage_bytes: { type: 'gauge', help: 'Data size of the database.', labels: ['database'], source: 'audit job' },
-  cache_rotation_last_success_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last completed Upstash token rotation.', labels: [], source: 'rotation handler' },
+  cache_rotation_last_success_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last completed Upstash token rotation of a database.', labels: ['database'], source: 'rotation handler' },
   cache_job_last_success_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last successful run of a scheduled job.', labels: ['job'], source: 'warmup, audit and rotation handlers' },
   cache_job_last_failure_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last failed run of a scheduled job.', labels: ['job'], source: 'warmup, audit and rotation handlers' },
   cache_job_runs_total: { type: 'counter', help: 'Runs of a scheduled job (outcome: success, failure).', labels: ['job', 'outcome'], source: 'warmup, audit and rotation handlers' },
