@@ -6,7 +6,8 @@ import { AdminAuthenticator, unauthorizedResponse } from '../guardrails/admin-au
 import { GuardrailInputError } from '../guardrails/errors';
 import { IdempotencyStore, requestFingerprint, validateIdempotencyKey } from '../guardrails/idempotency';
 import { ADMIN_BUCKET } from '../guardrails/rate-limit-policies';
-import { rateLimitedResponse, type RateLimiterManager } from '../guardrails/rate-limiter';
+import { rateLimitedResponse } from '../guardrails/rate-limit-decision';
+import type { RateLimiterManager } from '../guardrails/rate-limiter';
 import { bodyText, clientIp, header, json, jsonError, type HttpEvent, type HttpResult } from '../shared/http';
 import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
 import { parseDurationSeconds } from './duration';
