@@ -4,7 +4,7 @@
  * metrics and answers the report as JSON. A run that failed as a whole (Redis down, lock lost)
  * throws after logging its report, so the scheduler retries it (a retry skips what is fresh).
  *
- * Environment: `CACHE_ENV` (or `CACHE_PLATFORM_ENV`, set by the runtime stack) picks the config;
+ * Environment: `CACHE_ENV` (set by the runtime stack) picks the config;
  * credentials from Secrets Manager when `UPSTASH_CACHE_SECRET_ID` / `UPSTASH_GUARDRAILS_SECRET_ID`
  * are set, else `UPSTASH_REDIS_REST_*` / `UPSTASH_GUARDRAILS_REST_*`; `ORIGIN_<SURFACE>` overrides
  * a surface's origin.

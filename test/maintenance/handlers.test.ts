@@ -18,7 +18,7 @@ let guardrails: TestUpstash;
 let origin: Origin;
 
 const env = (): NodeJS.ProcessEnv => ({
-  CACHE_PLATFORM_ENV: 'dev',
+  CACHE_ENV: 'dev',
   UPSTASH_REDIS_REST_URL: cache.url,
   UPSTASH_REDIS_REST_TOKEN: cache.token,
   UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
