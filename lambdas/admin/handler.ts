@@ -15,11 +15,12 @@ import { runtimeEnvironment } from '../shared/runtime-environment';
 import { adminTokensFromEnv } from '../guardrails/admin-auth';
 import { SECRET_ID_ENV } from '../rotation/secret-names';
 import { EnvCredentialsSource, type CredentialsSource } from '../shared/credentials';
-import { jsonError, type HttpEvent, type HttpResult } from '../shared/http';
+import type { HttpEvent, HttpResult } from '../shared/http';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { SecretsManagerAdminTokens, secretsManagerCredentialsFromEnv } from '../shared/secrets-manager-credentials';
 import { createUpstashClient } from '../shared/upstash';
 import { assembleAdminApi } from './assemble';
+import { httpHandler } from '../shared/per-container';
 
 export interface AdminFunctionOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -62,19 +63,4 @@ export async function createAdminFunction(opts: AdminFunctionOptions = {}): Prom
   });
 }
 
-let instance: Promise<AdminFunction> | undefined;
-
-export async function handler(event: HttpEvent): Promise<HttpResult> {
-  instance ??= createAdminFunction().catch((e: unknown) => {
-    instance = undefined;
-    throw e;
-  });
-  let fn: AdminFunction;
-  try {
-    fn = await instance;
-  } catch (e) {
-    console.error(JSON.stringify({ level: 'error', message: 'admin function is not configured', error: (e as Error).message }));
-    return jsonError(503, 'not_configured', 'the admin function is not configured; see its logs');
-  }
-  return fn(event);
-}
+export const handler = httpHandler('admin', () => createAdminFunction());

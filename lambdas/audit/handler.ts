@@ -28,6 +28,7 @@ import { JobFailedError, jobCredentials, jobEnvironment } from '../warmup/job-en
 import type { AuditReport } from './audit-report';
 import { CacheAuditor, type AuditRunOptions } from './cache-auditor';
 import { DeveloperApiUsageSource, FileUsageSource, UrlUsageSource, type UsageStatsSource } from './upstash-usage';
+import { perContainer } from '../shared/per-container';
 
 export interface AuditEvent {
   readonly dryRun?: boolean;
@@ -142,12 +143,8 @@ export async function createAuditFunction(opts: AuditFunctionOptions = {}): Prom
   };
 }
 
-let instance: Promise<AuditFunction> | undefined;
+const auditFunction = perContainer(() => createAuditFunction());
 
 export async function handler(event?: unknown, context?: Context): Promise<AuditReport> {
-  instance ??= createAuditFunction().catch((e: unknown) => {
-    instance = undefined;
-    throw e;
-  });
-  return (await instance)(event, context);
+  return (await auditFunction())(event, context);
 }

@@ -30,6 +30,7 @@ import { SecretsManagerAdminTokens, secretsManagerCredentialsFromEnv } from '../
 import { runtimeEnvironment } from '../shared/runtime-environment';
 import { createUpstashClient } from '../shared/upstash';
 import { PopularRequests } from '../warmup/popular-requests';
+import { httpHandler } from '../shared/per-container';
 
 export interface CacheFunctionOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -130,19 +131,4 @@ function definedOnly(query: Readonly<Record<string, string | undefined>>): Recor
   return Object.fromEntries(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-let instance: Promise<CacheFunction> | undefined;
-
-export async function handler(event: HttpEvent): Promise<HttpResult> {
-  instance ??= createCacheFunction().catch((e: unknown) => {
-    instance = undefined;
-    throw e;
-  });
-  let fn: CacheFunction;
-  try {
-    fn = await instance;
-  } catch (e) {
-    console.error(JSON.stringify({ level: 'error', message: 'cache function is not configured', error: (e as Error).message }));
-    return jsonError(503, 'not_configured', 'the cache function is not configured; see its logs');
-  }
-  return fn(event);
-}
+export const handler = httpHandler('cache', () => createCacheFunction());

@@ -19,6 +19,7 @@ import { createUpstashClient } from '../shared/upstash';
 import { CacheWarmupManager, createWarmupEngine, type WarmupReport } from './cache-warmup-manager';
 import { JobFailedError, jobCredentials, jobEnvironment } from './job-environment';
 import { PopularRequests } from './popular-requests';
+import { perContainer } from '../shared/per-container';
 
 export interface WarmupFunctionOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -65,12 +66,8 @@ export async function createWarmupFunction(opts: WarmupFunctionOptions = {}): Pr
   };
 }
 
-let instance: Promise<WarmupFunction> | undefined;
+const warmupFunction = perContainer(() => createWarmupFunction());
 
 export async function handler(event?: unknown, context?: Context): Promise<WarmupReport> {
-  instance ??= createWarmupFunction().catch((e: unknown) => {
-    instance = undefined;
-    throw e;
-  });
-  return (await instance)(event, context);
+  return (await warmupFunction())(event, context);
 }

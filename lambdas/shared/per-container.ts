@@ -1,0 +1,36 @@
+import { jsonError, type HttpEvent, type HttpResult } from './http';
+
+type HttpFunction = (event: HttpEvent) => Promise<HttpResult>;
+
+/**
+ * Builds a function's dependencies once per Lambda container (clients, limiters, engine) and
+ * reuses them across invocations. A failed build is not cached: the next invocation tries again.
+ */
+export function perContainer<T>(build: () => Promise<T>): () => Promise<T> {
+  let instance: Promise<T> | undefined;
+  return () => {
+    instance ??= build().catch((e: unknown) => {
+      instance = undefined;
+      throw e;
+    });
+    return instance;
+  };
+}
+
+/**
+ * The Lambda entry point of an HTTP function built per container: a build failure (missing
+ * configuration, unreadable secret) answers 503 JSON and is logged, never a stack trace.
+ */
+export function httpHandler(name: string, build: () => Promise<HttpFunction>): HttpFunction {
+  const fn = perContainer(build);
+  return async (event) => {
+    let ready: HttpFunction;
+    try {
+      ready = await fn();
+    } catch (e) {
+      console.error(JSON.stringify({ level: 'error', message: `${name} function is not configured`, error: (e as Error).message }));
+      return jsonError(503, 'not_configured', `the ${name} function is not configured; see its logs`);
+    }
+    return ready(event);
+  };
+}
