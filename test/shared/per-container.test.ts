@@ -26,7 +26,7 @@ describe('httpHandler', () => {
     const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const handler = httpHandler('demo', async () => {
       if (fail) throw new Error('missing UPSTASH_REDIS_REST_URL');
-      return async () => ({ statusCode: 204 });
+      return async () => ({ statusCode: 204, headers: {} });
     });
     const first = await handler({} as never);
     expect(first.statusCode).toBe(503);
