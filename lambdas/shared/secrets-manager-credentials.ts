@@ -3,9 +3,10 @@
  * `SecretsProvider`). Only AWSCURRENT is ever read: AWSPENDING holds credentials that have not passed
  * testSecret and must never carry traffic.
  */
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CredentialsSource, UpstashCredentials } from './credentials';
+import { perContainer } from './per-container';
 
 export class SecretUnavailableError extends Error {
   constructor(message: string) {
@@ -43,19 +44,27 @@ const WAIT_BACKOFF_MS = 30_000;
 
 const CURRENT = { VersionStage: 'AWSCURRENT' } as const;
 
-function providerFor(client: SecretsManagerClient | undefined): SecretsProvider {
-  return new SecretsProvider({ awsSdkV3Client: client ?? new SecretsManagerClient({}) });
+/**
+ * Loaded on first use, not at module load: the SDK takes about 50 ms to load, which functions
+ * running on local credentials (dev server, tests) never need. In AWS the first read pays it.
+ */
+async function providerFor(client: SecretsManagerClient | undefined): Promise<SecretsProvider> {
+  const [{ SecretsProvider: Provider }, sdk] = await Promise.all([
+    import('@aws-lambda-powertools/parameters/secrets'),
+    client ? undefined : import('@aws-sdk/client-secrets-manager'),
+  ]);
+  return new Provider({ awsSdkV3Client: client ?? new sdk!.SecretsManagerClient({}) });
 }
 
 /** Fetches AWSCURRENT through the provider's cache, turning SDK errors into a clear message. */
-async function fetchCurrent(provider: SecretsProvider, opts: SecretsManagerReaderOptions, forceFetch: boolean): Promise<string> {
+async function fetchCurrent(provider: () => Promise<SecretsProvider>, opts: SecretsManagerReaderOptions, forceFetch: boolean): Promise<string> {
   let value: string | Uint8Array | undefined;
   try {
-    value = await provider.get(opts.secretId, { maxAge: opts.maxAgeSeconds ?? 300, forceFetch, sdkOptions: CURRENT });
+    value = await (await provider()).get(opts.secretId, { maxAge: opts.maxAgeSeconds ?? 300, forceFetch, sdkOptions: CURRENT });
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause ?? error;
-    if (cause instanceof ResourceNotFoundException) {
-      throw new SecretUnavailableError(`secret ${opts.secretId} has no AWSCURRENT value (${cause.message})`);
+    if ((cause as Error).name === 'ResourceNotFoundException') {
+      throw new SecretUnavailableError(`secret ${opts.secretId} has no AWSCURRENT value (${(cause as Error).message})`);
     }
     throw new SecretUnavailableError(`could not read secret ${opts.secretId}: ${(cause as Error).message}`);
   }
@@ -94,7 +103,7 @@ export function parseCredentials(text: string, secretId: string): UpstashCredent
  * callers, and when Upstash refuses that too (mid `reset-password` rotation) polls until it changes.
  */
 export class SecretsManagerCredentialsSource implements CredentialsSource {
-  private readonly provider: SecretsProvider;
+  private readonly provider: () => Promise<SecretsProvider>;
   private readonly now: () => number;
   private readonly isRefused: (creds: UpstashCredentials) => Promise<boolean>;
   private last: UpstashCredentials | undefined;
@@ -103,7 +112,7 @@ export class SecretsManagerCredentialsSource implements CredentialsSource {
   private lastFruitlessWaitAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly opts: SecretsManagerCredentialsOptions) {
-    this.provider = providerFor(opts.client);
+    this.provider = perContainer(() => providerFor(opts.client));
     this.now = opts.now ?? Date.now;
     this.isRefused = opts.isRefused ?? pingRefused;
   }
@@ -165,10 +174,10 @@ export async function pingRefused(creds: UpstashCredentials): Promise<boolean> {
  * so it can be passed as `AdminAuthenticator({ tokens: reader.tokens })`.
  */
 export class SecretsManagerAdminTokens {
-  private readonly provider: SecretsProvider;
+  private readonly provider: () => Promise<SecretsProvider>;
 
   constructor(private readonly opts: SecretsManagerReaderOptions) {
-    this.provider = providerFor(opts.client);
+    this.provider = perContainer(() => providerFor(opts.client));
   }
 
   readonly tokens = async (): Promise<string[]> => {
