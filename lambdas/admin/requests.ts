@@ -103,6 +103,11 @@ export function parseInvalidateRequest(body: Record<string, unknown>): Invalidat
     case 'prefix': {
       rejectUnknownFields(body, ['prefix', 'cursor', 'limit'], 'prefix purge');
       const prefix = nonEmptyString(body.prefix, 'prefix', REQUEST_LIMITS.maxPrefixLength);
+      // Keys never hold glob characters, so a prefix with one can only be a wildcard attempt:
+      // refuse it rather than answer "0 deleted". The purge also matches literally (prefix-purge.ts).
+      if (/[*?[\]\\]/.test(prefix)) {
+        throw bad(`prefix ${JSON.stringify(prefix.slice(0, 80))} holds a glob character (* ? [ ] \\); prefixes match literally: send the literal start of the keys, e.g. "dev:marketing:blog."`);
+      }
       const cursor = body.cursor === undefined ? '0' : body.cursor;
       if (typeof cursor !== 'string' || !/^\d{1,20}$/.test(cursor)) {
         throw bad(`cursor must be the decimal string a previous answer returned, got ${JSON.stringify(body.cursor)}`);

@@ -1,6 +1,7 @@
 import { environment } from '../../config';
 import { assembleAdminApi } from '../../lambdas/admin/assemble';
 import { invalidationLogKey } from '../../lambdas/admin/invalidation-log';
+import { purgePrefix } from '../../lambdas/admin/prefix-purge';
 import { bypassFlagKey, resourceGenerationKey, surfaceGenerationKey } from '../../lambdas/engine/keys';
 import { encodeField, metricKey } from '../../lambdas/shared/metrics/series-field';
 import type { HttpEvent, HttpResult } from '../../lambdas/shared/http';
@@ -146,7 +147,20 @@ describe('admin API against the local Upstash server', () => {
       expect(metrics.count('cache_invalidations_total', { kind: 'event' })).toBe(1);
     });
 
-    it('purges a prefix literally, whatever glob characters it holds', async () => {
+    it('refuses a prefix with glob characters with 400 and deletes nothing', async () => {
+      const keys = { 'dev:marketing:ab:default': 'keep', 'dev:marketing:a*b:default': 'junk key, still kept' };
+      await cache.redis.mset(keys);
+      for (const prefix of ['dev:marketing:*', 'dev:marketing:a*', 'dev:marketing:a?', 'dev:marketing:a[b', 'dev:marketing:a\\']) {
+        const result = await api(httpEvent({ path: '/admin/invalidate', body: { prefix } }));
+        expect(result.statusCode).toBe(400);
+        expect(parseBody(result)).toMatchObject({ error: 'invalid_request', message: expect.stringMatching(/glob character/) });
+      }
+      expect((await cache.redis.keys('*')).sort()).toEqual(Object.keys(keys).sort());
+    });
+
+    it('matches a prefix literally below the API too: glob characters never reach SCAN MATCH unescaped', async () => {
+      // Junk keys (outside the namespace format) may hold glob characters; purgePrefix, which the
+      // API and operators share, must treat them as plain characters.
       const keys = {
         'dev:marketing:a*b:default': 'match',
         'dev:marketing:a*b.c:v1': 'match',
@@ -156,9 +170,8 @@ describe('admin API against the local Upstash server', () => {
         'dev:api:a*b:default': 'no: other surface',
       };
       await cache.redis.mset(keys);
-      const result = await api(httpEvent({ path: '/admin/invalidate', body: { prefix: 'dev:marketing:a*b' } }));
-      expect(result.statusCode).toBe(200);
-      expect(parseBody(result)).toMatchObject({ kind: 'prefix', deleted: 2, more: false, cursor: '0' });
+      const bounds = { cursor: '0', limit: 1000, scanCount: 100, maxScans: 100, budgetMs: 5_000 };
+      expect(await purgePrefix(cache.redis, { ...bounds, prefix: 'dev:marketing:a*b' })).toMatchObject({ deleted: 2, more: false, cursor: '0' });
       const left = (await cache.redis.keys('*')).sort();
       expect(left).toEqual(['dev:api:a*b:default', 'dev:marketing:a?b:default', 'dev:marketing:a[b]:default', 'dev:marketing:axb:default']);
 
@@ -169,8 +182,7 @@ describe('admin API against the local Upstash server', () => {
       ] as const) {
         await cache.redis.set('dev:marketing:a\\b:default', 'backslash');
         await cache.redis.mset({ 'dev:marketing:aab:default': 'no: ? or [ would match a' });
-        const purge = await api(httpEvent({ path: '/admin/invalidate', body: { prefix } }));
-        expect(parseBody(purge)).toMatchObject({ deleted: 1, more: false });
+        expect(await purgePrefix(cache.redis, { ...bounds, prefix })).toMatchObject({ deleted: 1, more: false });
         expect(await cache.redis.exists(gone)).toBe(0);
         expect(await cache.redis.exists('dev:marketing:aab:default')).toBe(1);
       }

@@ -193,16 +193,15 @@ describe('bad input gets a 4xx JSON error and changes nothing', () => {
     expect(stack.origin.requests()).toBe(originBefore);
   });
 
-  // Operator prefix purges match glob characters literally by design (test/admin covers purging
-  // such junk keys), so these answer 200; what matters here is that no entry beyond the literal
-  // prefix is touched: a glob never reaches SCAN MATCH unescaped.
+  // Keys never hold glob characters: a prefix with one is refused, so a wildcard attempt can
+  // neither purge more than meant nor pass for "nothing matched".
   it.each(['dev:marketing:*', 'dev:marketing:blog*', 'dev:marketing:[a-z]', 'dev:marketing:?', 'dev:api:\\*'])(
-    'a prefix purge of %s deletes no entry (globs are literal)', async (prefix) => {
+    'a prefix purge of %s gets 400 JSON and deletes no entry', async (prefix) => {
       const cacheBefore = await snapshot(stack.cacheDb);
       expect(Object.keys(cacheBefore).length).toBeGreaterThan(3);
       const res = await send(`${stack.url}/admin/invalidate`, { method: 'POST', body: { prefix }, headers: { authorization: `Bearer ${validToken()}` } });
-      expect(res.status).toBe(200);
-      expect(res.json()).toMatchObject({ kind: 'prefix', deleted: 0, matched: 0 });
+      expect(res.status).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'invalid_request', message: expect.stringMatching(/glob character/) });
       expect(await snapshot(stack.cacheDb)).toEqual(cacheBefore);
     });
 
