@@ -6,7 +6,7 @@
  */
 import type { SurfaceConfig } from '../../config/types';
 import {
-  buildKey, bypassFlagKey, lockKeyOf, pathFromResource, resourceFromPath, resourceGenerationKey, surfaceGenerationKey, variantOf,
+  KeyError, buildKey, bypassFlagKey, lockKeyOf, pathFromResource, resourceFromPath, resourceGenerationKey, surfaceGenerationKey, variantOf,
 } from './keys';
 
 export interface RequestTarget {
@@ -25,19 +25,33 @@ export interface RequestTarget {
 
 type Inputs = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Longest vary value (query parameter or header) a request may carry. Each distinct value is a
+ * cache entry of its own, so an unbounded value would let any client fill the cache with junk
+ * copies; real `Accept-Language` and `Accept` values are far shorter.
+ */
+export const MAX_VARY_VALUE_LENGTH = 256;
+
+function varyValue(kind: 'query parameter' | 'header', name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.length > MAX_VARY_VALUE_LENGTH) {
+    throw new KeyError(`${kind} ${name} is ${value.length} characters long; at most ${MAX_VARY_VALUE_LENGTH} are allowed for a value that selects a cache variant`);
+  }
+  return value;
+}
+
 /** Throws `KeyError` (→ 400) for a path that cannot be a key. `headers` must have lowercase names. */
 export function requestTarget(env: string, surface: SurfaceConfig, path: string, query: Inputs = {}, headers: Inputs = {}): RequestTarget {
   const resource = resourceFromPath(path);
   const vary: Record<string, string | undefined> = {};
   const search = new URLSearchParams();
   for (const name of [...surface.varyQuery].sort()) {
-    const value = query[name];
+    const value = varyValue('query parameter', name, query[name]);
     vary[`q:${name}`] = value;
     if (value !== undefined) search.set(name, value);
   }
   const originHeaders: Record<string, string> = {};
   for (const name of surface.varyHeaders) {
-    const value = headers[name]?.trim();
+    const value = varyValue('header', name, headers[name]?.trim());
     vary[`h:${name}`] = value;
     if (value !== undefined) originHeaders[name] = value;
   }

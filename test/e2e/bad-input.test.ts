@@ -136,6 +136,9 @@ const CASES: readonly Case[] = [
   readPath('a reserved surface name', '/c/gen/marketing', 404, 'unknown_surface'),
   readPath('a surface in upper case', '/c/MARKETING/about', 404, 'unknown_surface'),
   readPath('headers over 16 KB', '/c/marketing/about', 431, 'headers_too_large', { 'x-padding': 'p'.repeat(20_000) }),
+  // Each distinct vary value is an entry of its own: a long one would fill the cache with junk copies.
+  readPath('an 8 KB Accept-Language (a vary header)', '/c/marketing/about', 400, 'bad_key', { 'accept-language': 'x'.repeat(8_000) }),
+  readPath('a 1 KB lang= (a vary query parameter)', `/c/marketing/about?lang=${'x'.repeat(1_000)}`, 400, 'bad_key'),
   { name: 'read: POST', method: 'POST', path: '/c/marketing/about', body: {}, token: null, status: 405, error: 'method_not_allowed' },
   { name: 'read: an unknown route', path: '/etc/passwd', token: null, status: 404, error: 'not_found' },
   { name: 'debug: no key', path: '/debug/cache', status: 400 },
