@@ -1,7 +1,8 @@
 /**
  * `alternating-users` end to end: real redis-server ACL users behind the local Upstash server, the
  * local Developer API, the rotation function driven by the in-memory Secrets Manager, and a load of
- * cache reads through `createUpstashClient` + `SecretsManagerCredentialsSource`.
+ * cache reads through `createUpstashClient` + `SecretsManagerCredentialsSource` and through two
+ * `CacheEngine` instances serving a warmed page.
  */
 import type { Redis } from '@upstash/redis';
 import { ACL_USERS } from '../../lambdas/rotation/alternating-users';
@@ -9,14 +10,17 @@ import type { UpstashSecretValue } from '../../lambdas/rotation/secret-value';
 import { isRefused } from '../../lambdas/rotation/strategy';
 import { UpstashRestRunner } from '../../lambdas/rotation/upstash-rest';
 import { SecretsManagerCredentialsSource } from '../../lambdas/shared/secrets-manager-credentials';
+import { CacheEngine } from '../../lambdas/engine/cache-engine';
 import { createUpstashClient } from '../../lambdas/shared/upstash';
+import { startOrigin, type Origin } from '../support/origin';
 import { DEV_API_KEY, enableAndSeed, labelCounts, startRotationHarness, type RotationHarness } from './harness';
-import { OutcomeCounter, startLoad, startProbe } from './load';
+import { engineEnvironment, OutcomeCounter, startEngineLoad, startLoad, startProbe } from './load';
 
 const rest = new UpstashRestRunner({ retries: 0, timeoutMs: 2_000 });
 const KEY = 'dev:marketing:home:v1';
 
 let h: RotationHarness;
+let origin: Origin;
 const seen: UpstashSecretValue[] = [];
 
 async function instance(metrics: OutcomeCounter): Promise<Redis> {
@@ -35,11 +39,11 @@ function currentTokenProbe() {
 }
 
 beforeAll(async () => {
-  h = await startRotationHarness({ strategy: 'alternating-users', stepDelayMs: 15 });
+  [h, origin] = await Promise.all([startRotationHarness({ strategy: 'alternating-users', stepDelayMs: 15 }), startOrigin()]);
 });
 
 afterAll(async () => {
-  await h?.stop();
+  await Promise.all([h?.stop(), origin?.close()]);
 });
 
 describe('alternating-users rotation', () => {
@@ -75,11 +79,21 @@ describe('alternating-users rotation', () => {
     const metrics = new OutcomeCounter();
     oldInstance = await instance(oldMetrics);
     const clients = [oldInstance, await instance(metrics), await instance(metrics)];
+    // Full cache reads too: two engine instances on their own readers, serving a warmed page.
+    const engines = await Promise.all([0, 1].map(async () =>
+      new CacheEngine({ env: engineEnvironment(origin.url), redis: await instance(metrics), xfetchBeta: 0 })));
+    expect((await engines[0].handle({ method: 'GET', path: '/c/marketing/home', headers: {}, query: {} })).headers['x-cache']).toBe('MISS');
     const load = startLoad(clients, KEY, 'cached-page');
+    const engineLoad = startEngineLoad(engines, '/c/marketing/home');
     const probe = currentTokenProbe();
     const record = await h.rotate();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const [result, probed] = [await load.stop(), await probe.stop()];
+    const [result, engineResult, probed] = [await load.stop(), await engineLoad.stop(), await probe.stop()];
+
+    // Through the engine: every read a HIT, none degraded to the origin, none failed.
+    expect(engineResult.statuses).toEqual([]);
+    expect(engineResult).toMatchObject({ failed: 0, degraded: 0 });
+    expect(engineResult.hits).toBeGreaterThan(20);
 
     expect(record.failed).toBeUndefined();
     expect(record.completed).toEqual(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);

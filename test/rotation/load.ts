@@ -1,8 +1,12 @@
 /**
- * A load loop of cache reads through the platform's Upstash client (`createUpstashClient`, which
- * refreshes credentials once on a 401), counting user-visible failures and the 401s it recovered from.
+ * Load loops during a rotation: raw reads through the platform's Upstash client
+ * (`createUpstashClient`, which refreshes credentials once on a 401), and full cache reads through
+ * `CacheEngine`, counting user-visible failures and the 401s recovered from.
  */
 import type { Redis } from '@upstash/redis';
+import { environment } from '../../config/environments';
+import type { EnvironmentConfig } from '../../config/types';
+import type { CacheEngine } from '../../lambdas/engine/cache-engine';
 import type { CounterName, Labels } from '../../lambdas/shared/metrics/catalog';
 import type { MetricsRecorder } from '../../lambdas/shared/metrics/recorder';
 
@@ -90,4 +94,49 @@ export function startProbe(probe: () => Promise<void>): { stop(): Promise<{ ok: 
       return out;
     },
   };
+}
+
+export interface EngineLoadResult {
+  /** Reads answered 200 from the cache (`X-Cache: HIT`). */
+  hits: number;
+  /** Reads answered 200 another way (BYPASS to the origin, MISS): degraded, not failed. */
+  degraded: number;
+  /** Reads a user saw fail: any non-200. */
+  failed: number;
+  statuses: string[];
+}
+
+/**
+ * `workers` loops per engine, each reading `path` through `CacheEngine.handle` (the full read
+ * path: one MGET, envelope, generations), until stopped.
+ */
+export function startEngineLoad(engines: readonly CacheEngine[], path: string, workers = 2): { stop(): Promise<EngineLoadResult> } {
+  const result: EngineLoadResult = { hits: 0, degraded: 0, failed: 0, statuses: [] };
+  let running = true;
+  const loops = engines.flatMap((engine) =>
+    Array.from({ length: workers }, async () => {
+      while (running) {
+        const res = await engine.handle({ method: 'GET', path, headers: {}, query: {} });
+        if (res.statusCode !== 200) {
+          result.failed++;
+          result.statuses.push(`${res.statusCode} ${String(res.body).slice(0, 120)}`);
+        } else if (res.headers['x-cache'] === 'HIT') result.hits++;
+        else result.degraded++;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }),
+  );
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return result;
+    },
+  };
+}
+
+/** The dev environment with every surface's origin pointed at `originUrl`. */
+export function engineEnvironment(originUrl: string): EnvironmentConfig {
+  const env = environment('dev');
+  return { ...env, surfaces: env.surfaces.map((s) => ({ ...s, originUrl: `${originUrl}/${s.name}` })) };
 }
