@@ -3,6 +3,8 @@ import { defaultSurfaces } from './surfaces';
 import type { EnvironmentConfig, EnvironmentName, UpstashDatabaseConfig } from './types';
 import { validateEnvironment } from './validate';
 
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
 const QUARTERLY_ROTATION = 'cron(0 8 1 JAN,APR,JUL,OCT ? *)';
 // Daily, not the runbook's monthly: each run scans within a time budget and resumes from its
 // cursor, and it refreshes the Upstash quota gauge the 55 % / 70 % alerts read.
@@ -16,6 +18,7 @@ function databases(env: EnvironmentName, paid: boolean): { cache: UpstashDatabas
       eviction: true,
       budgetUsd: paid ? 200 : 20,
       monthlyRequestQuota: paid ? 200_000_000 : 10_000_000,
+      memoryBudgetBytes: paid ? 10 * GIB : 256 * MIB,
       rotationStrategy: strategy,
     },
     guardrails: {
@@ -23,6 +26,7 @@ function databases(env: EnvironmentName, paid: boolean): { cache: UpstashDatabas
       eviction: false,
       budgetUsd: paid ? 100 : 10,
       monthlyRequestQuota: paid ? 100_000_000 : 10_000_000,
+      memoryBudgetBytes: paid ? 1 * GIB : 256 * MIB,
       rotationStrategy: strategy,
     },
   };

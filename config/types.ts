@@ -58,6 +58,8 @@ export interface UpstashDatabaseConfig {
   readonly budgetUsd: number;
   /** Monthly request quota the audit job measures usage against. */
   readonly monthlyRequestQuota: number;
+  /** Data size the plan allows, in bytes: the memory alert fires above 80 % of it (audit gauge). */
+  readonly memoryBudgetBytes: number;
   readonly rotationStrategy: RotationStrategy;
 }
 

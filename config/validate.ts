@@ -70,6 +70,7 @@ function validateDatabase(field: string, d: UpstashDatabaseConfig): void {
   check(DB_NAME.test(d.name), `${field}.name`, d.name, 'expected lowercase [a-z0-9-], at most 63 characters');
   check(Number.isFinite(d.budgetUsd) && d.budgetUsd > 0, `${field}.budgetUsd`, d.budgetUsd, 'expected a positive number');
   positiveInt(`${field}.monthlyRequestQuota`, d.monthlyRequestQuota);
+  positiveInt(`${field}.memoryBudgetBytes`, d.memoryBudgetBytes);
   check(d.rotationStrategy === 'alternating-users' || d.rotationStrategy === 'reset-password',
     `${field}.rotationStrategy`, d.rotationStrategy, 'expected alternating-users or reset-password');
 }

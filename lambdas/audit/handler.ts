@@ -10,7 +10,8 @@
  * Environment, besides the database credentials and `CACHE_ENV` (see `../warmup/job-environment.ts`):
  * - `AUDIT_BUDGET_SECONDS` (default 600, capped by the remaining invocation time less 30 s),
  *   `AUDIT_BATCH_SIZE` (default 500), `AUDIT_DRY_RUN=true`, `AUDIT_DELETE_MALFORMED=true`;
- * - `CACHE_MEMORY_BUDGET_BYTES`: recorded as `memory_budget_bytes` (the config has no such field yet);
+ * - `CACHE_MEMORY_BUDGET_BYTES`: overrides `upstash.cache.memoryBudgetBytes` of the config, recorded
+ *   as `memory_budget_bytes` (the memory alert's denominator);
  * - usage source for the quota ratio: `UPSTASH_STATS_SOURCE` (a file path or http(s) URL answering
  *   the Developer API stats JSON; `{database}` becomes `cache` or `guardrails`), else the Developer
  *   API with `DEVELOPER_API_SECRET_ID` (`{"email","apiKey"}`), `UPSTASH_CACHE_DATABASE_ID`,
@@ -120,7 +121,9 @@ export async function createAuditFunction(opts: AuditFunctionOptions = {}): Prom
     env: config, cache, guardrails, metrics,
     locks: new DistributedLockCoordinator({ redis: guardrails }),
     usage: opts.usage ?? usageSourceFromEnv(env),
-    memoryBudgetBytes: env.CACHE_MEMORY_BUDGET_BYTES ? positiveNumber('CACHE_MEMORY_BUDGET_BYTES', env.CACHE_MEMORY_BUDGET_BYTES, 0) : undefined,
+    memoryBudgetBytes: env.CACHE_MEMORY_BUDGET_BYTES
+      ? positiveNumber('CACHE_MEMORY_BUDGET_BYTES', env.CACHE_MEMORY_BUDGET_BYTES, 0)
+      : config.upstash.cache.memoryBudgetBytes,
   });
 
   return async (event, context) => {

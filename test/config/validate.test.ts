@@ -20,6 +20,7 @@ describe('environment config', () => {
     ['guardrails eviction', (e) => ({ ...e, upstash: { ...e.upstash, guardrails: { ...e.upstash.guardrails, eviction: true } } }), /guardrails\.eviction = true: guardrails .* never evict/],
     ['cache eviction', (e) => ({ ...e, upstash: { ...e.upstash, cache: { ...e.upstash.cache, eviction: false } } }), /cache\.eviction = false/],
     ['database name', (e) => ({ ...e, upstash: { ...e.upstash, cache: { ...e.upstash.cache, name: 'Bad_Name' } } }), /cache\.name = "Bad_Name"/],
+    ['memory budget', (e) => ({ ...e, upstash: { ...e.upstash, cache: { ...e.upstash.cache, memoryBudgetBytes: 0 } } }), /cache\.memoryBudgetBytes = 0/],
     ['rotation strategy', (e) => ({ ...e, upstash: { ...e.upstash, cache: { ...e.upstash.cache, rotationStrategy: 'never' as never } } }), /rotationStrategy = "never"/],
     ['surface name', (e) => ({ ...e, surfaces: [{ ...e.surfaces[0], name: 'Mar*keting' }] }), /surfaces\[0\]\.name = "Mar\*keting"/],
     ['duplicate surface', (e) => ({ ...e, surfaces: [e.surfaces[0], e.surfaces[0]] }), /surfaces\[1\]\.name = "marketing": surface names must be unique/],
