@@ -10,14 +10,15 @@
  *   `UPSTASH_GUARDRAILS_REST_URL` / `_TOKEN` (guardrails database: rate limits, metrics; without
  *   it reads are not rate limited) and `ADMIN_TOKEN`.
  * - `ORIGIN_<SURFACE>` overrides a surface's origin URL; the admin token guards `/debug/cache` and
- *   `/metrics` (`METRICS_PUBLIC=true` opens the latter); `MAX_INFLIGHT` bounds concurrent requests.
+ *   `/metrics` (`METRICS_PUBLIC=true` opens the latter); `READ_REQUIRES_AUTH=true` asks the read path
+ *   `/c/...` for it too; `MAX_INFLIGHT` bounds concurrent requests.
  * - `METRICS_FLUSH_INTERVAL_MS` (default 5000) bounds what a frozen instance can lose;
  *   `POPULAR_SAMPLE_RATE` (default 0.1) is the share of reads counted for the warmup's popular list.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Redis } from '@upstash/redis';
 import { CacheEngine } from '../engine/cache-engine';
-import { AdminAuthenticator, adminTokensFromEnv, unauthorizedResponse } from '../guardrails/admin-auth';
+import { AdminAuthenticator, adminTokensFromEnv, readRequiresAuth, unauthorizedResponse } from '../guardrails/admin-auth';
 import { InflightLimiter, backpressureSettings } from '../guardrails/backpressure';
 import { policiesForEnvironment } from '../guardrails/rate-limit-policies';
 import { RateLimiterManager } from '../guardrails/rate-limiter';
@@ -73,9 +74,11 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const adminAuth = new AdminAuthenticator({ tokens, metrics });
   const popularSampleRate = Number(env.POPULAR_SAMPLE_RATE ?? '0.1');
   const popular = guardrails ? new PopularRequests({ redis: guardrails, env: config, sampleRate: popularSampleRate }) : undefined;
+  const limits = backpressureSettings(config.runtime, env);
   const engine = new CacheEngine({
     env: config,
     redis,
+    requestTimeoutMs: limits.requestTimeoutMs,
     // The client times out every request itself (redisTimeoutMs); the breaker only counts failures.
     breaker: { timeoutMs: 0 },
     metrics,
@@ -91,8 +94,9 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
       ? new RateLimiterManager({ redis: guardrails, env: config.name, policies: policiesForEnvironment(config), metrics })
       : undefined,
   });
-  const inflight = new InflightLimiter({ maxInflight: backpressureSettings(config.runtime, env).maxInflight, metrics });
+  const inflight = new InflightLimiter({ maxInflight: limits.maxInflight, metrics });
   const metricsPublic = env.METRICS_PUBLIC === 'true';
+  const readsNeedToken = readRequiresAuth(env);
 
   const serveMetrics = async (event: HttpEvent): Promise<HttpResult> => {
     if (!metricsPublic) {
@@ -108,21 +112,34 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
     }
   };
 
+  /** `READ_REQUIRES_AUTH`: a read without a valid admin token is refused before Redis or the origin. */
+  const serveRead = async (event: HttpEvent, path: string): Promise<HttpResult> => {
+    if (readsNeedToken) {
+      const auth = await adminAuth.authenticate(event.headers).catch(() => undefined);
+      if (!auth) return jsonError(503, 'admin_auth_unavailable', 'the admin token source is unavailable');
+      if (!auth.ok) return unauthorizedResponse(auth.reason);
+    }
+    return serveEngine(event, path);
+  };
+
+  const serveEngine = (event: HttpEvent, path: string): Promise<HttpResult> => engine.handle({
+    method: event.requestContext?.http?.method ?? 'GET',
+    path,
+    query: queryOf(event),
+    headers: event.headers,
+    clientIp: clientIp(event),
+  });
+
   return async (event) => {
     const path = event.rawPath ?? '/';
-    const route = path.startsWith('/c/') ? '/c/{surface}/{path+}' : ROUTES[path] ?? 'unmatched';
+    const isRead = path.startsWith('/c/');
+    const route = isRead ? '/c/{surface}/{path+}' : ROUTES[path] ?? 'unmatched';
     const result = await inflight.run(route, () => (path === '/metrics'
       ? serveMetrics(event)
-      : engine.handle({
-        method: event.requestContext?.http?.method ?? 'GET',
-        path,
-        query: queryOf(event),
-        headers: event.headers,
-        clientIp: clientIp(event),
-      })));
+      : isRead ? serveRead(event, path) : serveEngine(event, path)));
     // Awaited: Lambda freezes after the answer, so nothing may be left in flight. Reads flushed
     // with their rate-limit check (onRead); other routes flush here when due.
-    if (guardrails && !path.startsWith('/c/')) await metrics.flushIfDue(guardrails);
+    if (guardrails && !isRead) await metrics.flushIfDue(guardrails);
     return result;
   };
 }

@@ -83,6 +83,13 @@ export interface CacheEngineOptions {
    * client enforces that timeout itself (`createUpstashClient` does), which saves a timer per call.
    */
   readonly breaker?: CircuitBreakerOptions;
+  /**
+   * End-to-end bound of one read (`REQUEST_TIMEOUT_MS`): waits for another caller's refresh and
+   * origin calls get only what is left of it, so a slow origin or lock owner cannot hold a
+   * request longer. Nothing is left running: work past the deadline is aborted, not abandoned.
+   * @default env.runtime.requestTimeoutMs
+   */
+  readonly requestTimeoutMs?: number;
   /** How long a caller without stale content waits for another caller's refresh. @default origin timeout + 500 ms */
   readonly lockWaitMs?: number;
   /** First poll interval while waiting (grows to 200 ms). @default 20 */
@@ -135,6 +142,7 @@ export class CacheEngine {
   private readonly decoded = new DecodedEntries();
   private readonly targets: RequestTargets;
   private readonly redisTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
 
   constructor(private readonly opts: CacheEngineOptions) {
     this.redis = opts.redis;
@@ -144,6 +152,7 @@ export class CacheEngine {
     this.fetchFn = opts.fetch ?? ((url, init) => fetch(url, init));
     this.registry = opts.registry ?? DEFAULT_VERSION_REGISTRY;
     this.redisTimeoutMs = opts.env.runtime.redisTimeoutMs;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? opts.env.runtime.requestTimeoutMs;
     this.breaker = new CircuitBreaker({ clock: this.clock, ...opts.breaker, timeoutMs: opts.breaker?.timeoutMs ?? this.redisTimeoutMs });
     this.surfaces = new Map(opts.env.surfaces.map((s) => [s.name, s]));
     this.targets = new RequestTargets(opts.env.name);
@@ -228,6 +237,7 @@ export class CacheEngine {
   // ---------------------------------------------------------------- read path
 
   private async read(req: CacheRequest, method: string, surfaceName: string, path: string, span: Span): Promise<HttpResult> {
+    const deadline = this.clock() + this.requestTimeoutMs;
     const surface = this.surfaces.get(surfaceName);
     span.setAttribute('cache.namespace', surface ? surface.name : 'unknown');
     if (!surface) {
@@ -248,7 +258,7 @@ export class CacheEngine {
     await observed;
     if (decision && !decision.allowed) return rateLimitedResponse(decision);
 
-    const outcome = await this.decide(target, lookup);
+    const outcome = await this.decide(target, lookup, deadline);
     const xcache = outcome.kind === 'serve' ? outcome.served.xcache : outcome.xcache;
     span.setAttribute('cache.hit', xcache === 'HIT' || xcache === 'STALE');
     span.setAttribute('cache.status', xcache);
@@ -292,9 +302,9 @@ export class CacheEngine {
     }
   }
 
-  private async decide(t: RequestTarget, lookup: Lookup): Promise<Outcome> {
-    if (!lookup.ok) return this.bypass(t, 'redis_unavailable');
-    if (lookup.bypass) return this.bypass(t, 'emergency');
+  private async decide(t: RequestTarget, lookup: Lookup, deadline: number): Promise<Outcome> {
+    if (!lookup.ok) return this.bypass(t, 'redis_unavailable', deadline);
+    if (lookup.bypass) return this.bypass(t, 'emergency', deadline);
     const entry = lookup.raw === null ? undefined : await this.usableEntry(t, lookup.raw, lookup.gens, true);
     const now = this.clock();
     if (entry) {
@@ -303,15 +313,15 @@ export class CacheEngine {
         if (!this.refreshEarly(entry, now, expiresAt) || this.inflight.has(t.key)) {
           return { kind: 'serve', served: this.served(entry, 'HIT', now) };
         }
-        return this.singleFlight(t.key, () => this.fill(t, lookup.gens, { entry, xcache: 'HIT' }));
+        return this.singleFlight(t.key, () => this.fill(t, lookup.gens, { entry, xcache: 'HIT' }, deadline));
       }
       if (now < expiresAt + entry.staleSeconds * 1000) {
         // Someone in this instance is already refreshing: serve stale now rather than wait for it.
         if (this.inflight.has(t.key)) return this.serveFallback({ entry, xcache: 'STALE' });
-        return this.singleFlight(t.key, () => this.fill(t, lookup.gens, { entry, xcache: 'STALE' }));
+        return this.singleFlight(t.key, () => this.fill(t, lookup.gens, { entry, xcache: 'STALE' }, deadline));
       }
     }
-    return this.singleFlight(t.key, () => this.fill(t, lookup.gens, undefined));
+    return this.singleFlight(t.key, () => this.fill(t, lookup.gens, undefined, deadline));
   }
 
   /** XFetch: refresh early with a probability that grows as expiry nears and with the origin's cost. */
@@ -358,19 +368,19 @@ export class CacheEngine {
   }
 
   /** One caller in the fleet refreshes (refresh lock); the others serve what they have or wait. */
-  private async fill(t: RequestTarget, gens: CurrentGenerations, fallback: Fallback | undefined): Promise<Outcome> {
+  private async fill(t: RequestTarget, gens: CurrentGenerations, fallback: Fallback | undefined, deadline: number): Promise<Outcome> {
     const token = newLockToken();
     let acquired: boolean;
     try {
       acquired = await this.call(() => tryAcquire(this.redis, t.lockKey, token, this.lockTtlMs(t.surface)));
     } catch {
-      return fallback ? this.serveFallback(fallback) : this.bypass(t, 'redis_unavailable');
+      return fallback ? this.serveFallback(fallback) : this.bypass(t, 'redis_unavailable', deadline);
     }
-    if (acquired) return this.refreshFromOrigin(t, gens, fallback, token);
+    if (acquired) return this.refreshFromOrigin(t, gens, fallback, token, deadline);
     if (fallback) return this.serveFallback(fallback);
-    const waited = await this.waitForOwner(t, gens);
+    const waited = await this.waitForOwner(t, gens, deadline);
     if (waited.kind === 'entry') return { kind: 'serve', served: this.served(waited.entry, 'HIT', this.clock()) };
-    return this.refreshFromOrigin(t, gens, undefined, waited.kind === 'acquired' ? waited.token : undefined);
+    return this.refreshFromOrigin(t, gens, undefined, waited.kind === 'acquired' ? waited.token : undefined, deadline);
   }
 
   private serveFallback(f: Fallback): Outcome {
@@ -381,9 +391,9 @@ export class CacheEngine {
    * Polls for the entry the lock owner is writing. Takes the lock itself when the owner is gone
    * without writing (failed, oversize); gives up at the deadline so a lost owner costs a bounded wait.
    */
-  private async waitForOwner(t: RequestTarget, gens: CurrentGenerations):
+  private async waitForOwner(t: RequestTarget, gens: CurrentGenerations, requestDeadline: number):
     Promise<{ kind: 'entry'; entry: Envelope } | { kind: 'acquired'; token: string } | { kind: 'gave_up' }> {
-    const deadline = this.clock() + (this.opts.lockWaitMs ?? t.surface.originTimeoutMs + 500);
+    const deadline = Math.min(requestDeadline, this.clock() + (this.opts.lockWaitMs ?? t.surface.originTimeoutMs + 500));
     let interval = this.opts.pollIntervalMs ?? 20;
     while (this.clock() < deadline) {
       await sleep(Math.max(1, Math.min(interval, deadline - this.clock())));
@@ -412,10 +422,12 @@ export class CacheEngine {
     return surface.originTimeoutMs + 1000;
   }
 
-  private async refreshFromOrigin(t: RequestTarget, gens: CurrentGenerations, fallback: Fallback | undefined, token: string | undefined): Promise<Outcome> {
+  private async refreshFromOrigin(
+    t: RequestTarget, gens: CurrentGenerations, fallback: Fallback | undefined, token: string | undefined, deadline: number,
+  ): Promise<Outcome> {
     let res: OriginResponse;
     try {
-      res = await this.callOrigin(t);
+      res = await this.callOrigin(t, deadline);
     } catch (e) {
       await this.releaseLock(t, token);
       return fallback ? this.serveFallback(fallback) : { kind: 'origin_failed', xcache: 'MISS', message: (e as Error).message };
@@ -470,10 +482,10 @@ export class CacheEngine {
   }
 
   /** Straight to the origin, nothing read or written in Redis. */
-  private async bypass(t: RequestTarget, reason: 'redis_unavailable' | 'emergency'): Promise<Outcome> {
+  private async bypass(t: RequestTarget, reason: 'redis_unavailable' | 'emergency', deadline: number): Promise<Outcome> {
     let res: OriginResponse;
     try {
-      res = await this.callOrigin(t);
+      res = await this.callOrigin(t, deadline);
     } catch (e) {
       return { kind: 'origin_failed', xcache: 'BYPASS', message: (e as Error).message };
     }
@@ -481,10 +493,12 @@ export class CacheEngine {
     return { kind: 'serve', served: { ...this.fromOrigin(t, res, 'BYPASS', isStorable(res)), bypassReason: reason } };
   }
 
-  private async callOrigin(t: RequestTarget): Promise<OriginResponse> {
+  /** The origin call, bounded by the surface's timeout and by what is left of the request's deadline. */
+  private async callOrigin(t: RequestTarget, deadline = Number.POSITIVE_INFINITY): Promise<OriginResponse> {
     const namespace = t.surface.name;
+    const timeoutMs = Math.max(1, Math.min(t.surface.originTimeoutMs, deadline - this.clock()));
     try {
-      const res = await fetchOrigin(this.fetchFn, t.originUrl, t.originHeaders, t.surface.originTimeoutMs, this.clock);
+      const res = await fetchOrigin(this.fetchFn, t.originUrl, t.originHeaders, timeoutMs, this.clock);
       this.metrics.increment('cache_origin_requests_total', { namespace, outcome: res.status >= 500 ? 'error' : 'success' });
       return res;
     } catch (e) {

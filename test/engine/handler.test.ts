@@ -147,6 +147,33 @@ describe('cache Lambda handler', () => {
     }
   });
 
+  it('READ_REQUIRES_AUTH=true asks reads for the admin token (401 JSON without it); unset keeps reads public', async () => {
+    const db = await startTestUpstash();
+    try {
+      const base = {
+        CACHE_ENV: 'dev', UPSTASH_REDIS_REST_URL: db.url, UPSTASH_REDIS_REST_TOKEN: db.token,
+        ORIGIN_API: `${origin.url}/a`, ADMIN_TOKEN: 'read-secret',
+      };
+      const guarded = await createCacheFunction({ env: { ...base, READ_REQUIRES_AUTH: 'true' } });
+      const before = origin.log().length;
+      const refused = await guarded(event('GET', '/c/api/guarded'));
+      expect(refused.statusCode).toBe(401);
+      expect(JSON.parse(refused.body as string)).toMatchObject({ error: 'unauthorized' });
+      expect((await guarded(event('GET', '/c/api/guarded', { authorization: 'Bearer wrong' }))).statusCode).toBe(401);
+      expect(origin.log().length).toBe(before);
+      expect(await db.redis.exists('dev:api:guarded:default')).toBe(0);
+      const allowed = await guarded(event('GET', '/c/api/guarded', { authorization: 'Bearer read-secret' }));
+      expect([allowed.statusCode, allowed.headers['x-cache']]).toEqual([200, 'MISS']);
+      expect((await guarded(event('GET', '/healthz'))).statusCode).toBe(200);
+
+      const open = await createCacheFunction({ env: base });
+      expect((await open(event('GET', '/c/api/guarded'))).headers['x-cache']).toBe('HIT');
+      await expect(createCacheFunction({ env: { ...base, READ_REQUIRES_AUTH: 'yes' } })).rejects.toThrow(/READ_REQUIRES_AUTH/);
+    } finally {
+      await db.stop();
+    }
+  });
+
   it('ORIGIN_<SURFACE> overrides only that surface', () => {
     const config = withOriginOverrides(environment('dev'), { ORIGIN_API: 'http://127.0.0.1:1/api' });
     expect(config.surfaces.find((s) => s.name === 'api')?.originUrl).toBe('http://127.0.0.1:1/api');
