@@ -26,6 +26,10 @@ export function prometheusConfig(env: EnvironmentConfig): Record<string, unknown
       metrics_path: '/metrics',
       scrape_interval: SCRAPE_INTERVAL,
       scrape_timeout: '10s',
+      // `/metrics` serves fleet totals like a Pushgateway, and `cache_job_*` carry their own `job`
+      // label (warmup, audit, rotation): without this Prometheus renames it to `exported_job` and
+      // CacheJobFailing never matches. No runtime series carries `instance` or `environment`.
+      honor_labels: true,
       authorization: { type: 'Bearer', credentials_file: adminTokenFile(env) },
       static_configs: [{ targets: [env.alerting.metricsTarget], labels: { environment: env.name } }],
     }],

@@ -13,7 +13,7 @@ export interface ServiceRoleProps {
   readonly description?: string;
   /**
    * Only this account's resources may make the service assume the role (confused-deputy guard via
-   * `aws:SourceAccount`). @default - no condition (Lambda execution roles need none)
+   * `aws:SourceAccount`), 12 digits. @default - no condition (Lambda execution roles need none)
    */
   readonly sourceAccount?: string;
 }
@@ -33,6 +33,10 @@ export class ServiceRole extends Construct {
     }
     if (!/^[a-z0-9.-]+\.amazonaws\.com$/.test(props.servicePrincipal)) {
       throw new Error(`ServiceRole servicePrincipal "${props.servicePrincipal}" must be a service principal such as lambda.amazonaws.com`);
+    }
+    // A malformed account id would not fail at deploy: the condition would just never match.
+    if (props.sourceAccount !== undefined && !Token.isUnresolved(props.sourceAccount) && !/^\d{12}$/.test(props.sourceAccount)) {
+      throw new Error(`ServiceRole sourceAccount "${props.sourceAccount}" must be a 12-digit AWS account id`);
     }
     this.role = new IamRole(this, 'role', {
       name: props.roleName,

@@ -94,7 +94,8 @@ export class EncryptedSecret extends Construct {
 
   /**
    * The rights a rotation function needs on this secret (the Secrets Manager rotation contract):
-   * read, write a pending version, move stages; a random password; the key only via the service.
+   * read, write a pending version, move stages; the key only via the service. No
+   * `GetRandomPassword` on `*` (the AWS template's): Upstash issues the tokens, never AWS.
    */
   grantRotation(role: ServiceRole): void {
     role.addPolicy(`rotate-${this.node.id}`, [
@@ -107,7 +108,6 @@ export class EncryptedSecret extends Construct {
         ],
         resources: [this.secretArn],
       },
-      { actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] },
       this.viaSecretsManager(['kms:Decrypt', 'kms:GenerateDataKey']),
     ]);
   }

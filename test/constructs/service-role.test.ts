@@ -36,6 +36,7 @@ describe('ServiceRole', () => {
   it.each<[string, Partial<ConstructorParameters<typeof ServiceRole>[2]>, RegExp]>([
     ['role name', { roleName: 'bad name' }, /ServiceRole roleName "bad name" must be 1 to 64 characters/],
     ['service principal', { servicePrincipal: 'arn:aws:iam::1:root' }, /servicePrincipal "arn:aws:iam::1:root" must be a service principal/],
+    ['source account', { sourceAccount: '1234-5678-9012' }, /ServiceRole sourceAccount "1234-5678-9012" must be a 12-digit AWS account id/],
   ])('rejects a bad %s', (_what, props, message) => {
     expect(() => role(props)).toThrow(message);
   });

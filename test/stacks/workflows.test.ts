@@ -46,10 +46,20 @@ describe('GitHub workflows', () => {
     expect(w.permissions).toBeDefined(); // least privilege for GITHUB_TOKEN, never the broad default
   });
 
+  it.each(files)('%s installs like .ci/run (npm ci refuses this lockfile: other platforms\' optional binaries are missing)', (file) => {
+    const ciRun = readFileSync(join(__dirname, '..', '..', '.ci', 'run'), 'utf8');
+    const install = /^npm install .*$/m.exec(ciRun)?.[0];
+    expect(install).toBeDefined();
+    const w = load(file);
+    for (const [id, job] of Object.entries(w.jobs)) {
+      for (const line of runs(job).split('\n').filter((l) => /\bnpm (ci|install|i)\b/.test(l))) expect([id, line.trim()]).toEqual([id, install]);
+    }
+  });
+
   it('ci: tests on pull requests and pushes to main, diff on pull requests, deploy on main', () => {
     const w = load('ci.yml');
     expect(w.on).toEqual({ pull_request: null, push: { branches: ['main'] } });
-    expect(runs(w.jobs.test)).toMatch(/npm ci/);
+    expect(runs(w.jobs.test)).toMatch(/npm install --no-audit --no-fund/);
     expect(runs(w.jobs.test)).toMatch(/npm test/);
 
     const diff = w.jobs.diff;

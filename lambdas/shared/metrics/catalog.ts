@@ -53,7 +53,7 @@ export const LABELS = {
   outcome: { description: 'Result, a short lowercase token (e.g. `allowed`, `limited`, `success`, `failure`, `error`).', pattern: TOKEN },
   kind: { description: 'Invalidation kind: `key`, `prefix`, `event`, `surface`, `resource`, `version`.', values: ['key', 'prefix', 'event', 'surface', 'resource', 'version'] },
   database: { description: 'Upstash database role.', values: ['cache', 'guardrails'] },
-  job: { description: 'Scheduled job (see JOBS).', values: JOBS },
+  job: { description: 'Scheduled job (see JOBS). Same name as the scrape target\'s `job` label: the scrape config sets `honor_labels: true` so this one is kept.', values: JOBS },
   metric: { description: 'A metric name of this catalog.', pattern: /^[a-z_]{1,64}$/ },
 } as const satisfies Record<string, LabelRule>;
 
