@@ -31,8 +31,11 @@ export const OBSERVABILITY = {
   rateLimitSurgeMinPerSecond: 1,
   /** Rotation is quarterly: overdue after 100 days. */
   rotationMaxAgeSeconds: 100 * 86_400,
-  /** Jobs whose failed last run alerts. */
-  monitoredJobs: ['audit', 'warmup'] as readonly string[],
+  /**
+   * Jobs whose failed last run alerts. Rotation is one: a failed step would otherwise surface only
+   * when the rotation is 100 days overdue (or never, when no rotation ever succeeded).
+   */
+  monitoredJobs: ['audit', 'warmup', 'rotation'] as readonly string[],
 } as const;
 
 /** GitHub anchor of an alert's section in the runbook (`## CacheServiceDown` → `#cacheservicedown`). */

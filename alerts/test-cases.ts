@@ -227,8 +227,11 @@ export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
       [`cache_job_last_success_timestamp_seconds{${P},job="audit"}`]: '300x30',
       // warmup never succeeded: failing too.
       [`cache_job_last_failure_timestamp_seconds{${P},job="warmup"}`]: '900x30',
-      // rotation has its own alert.
+      // A rotation step failed after the last finished rotation.
       [`cache_job_last_failure_timestamp_seconds{${P},job="rotation"}`]: '600x30',
+      [`cache_job_last_success_timestamp_seconds{${P},job="rotation"}`]: '60x30',
+      // An unmonitored job name never alerts.
+      [`cache_job_last_failure_timestamp_seconds{${P},job="other"}`]: '600x30',
     },
     pendingAt: '3m',
     firingAt: '10m',
@@ -237,6 +240,11 @@ export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
         labels: { environment: 'prod', job: 'audit' },
         summary: 'The audit job is failing in prod',
         description: 'The last run of the audit job in prod failed and none has succeeded since. Check its CloudWatch logs and dead-letter queue.',
+      },
+      {
+        labels: { environment: 'prod', job: 'rotation' },
+        summary: 'The rotation job is failing in prod',
+        description: 'The last run of the rotation job in prod failed and none has succeeded since. Check its CloudWatch logs and dead-letter queue.',
       },
       {
         labels: { environment: 'prod', job: 'warmup' },
