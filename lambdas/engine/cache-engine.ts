@@ -263,11 +263,10 @@ export class CacheEngine {
     span.setAttribute('cache.hit', xcache === 'HIT' || xcache === 'STALE');
     span.setAttribute('cache.status', xcache);
     this.countServed(surface.name, xcache, outcome.kind === 'serve' ? outcome.served.bypassReason : undefined);
-    const extra = { ...(decision?.headers ?? {}) };
     if (outcome.kind === 'origin_failed') {
-      return jsonError(502, 'origin_unavailable', outcome.message, { ...extra, 'x-cache': outcome.xcache });
+      return jsonError(502, 'origin_unavailable', outcome.message, { ...decision?.headers, 'x-cache': outcome.xcache });
     }
-    return buildResponse(outcome.served, { head: method === 'HEAD', ifNoneMatch: headers['if-none-match'], extraHeaders: extra });
+    return buildResponse(outcome.served, { head: method === 'HEAD', ifNoneMatch: headers['if-none-match'], extraHeaders: decision?.headers });
   }
 
   private observeRead(read: ReadObservation): Promise<unknown> {

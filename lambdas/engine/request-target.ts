@@ -72,6 +72,10 @@ export function requestTarget(env: string, surface: SurfaceConfig, path: string,
   };
 }
 
+function memoPart(value: string | undefined): string {
+  return value === undefined ? '|-' : `|${value.length}:${value}`;
+}
+
 /**
  * Targets by surface, path and vary inputs, so a hot path is parsed and validated once per
  * instance rather than on every hit. Bounded; the oldest entry goes first.
@@ -83,10 +87,11 @@ export class RequestTargets {
 
   /** Same contract as `requestTarget` (throws `KeyError`); `headers` must have lowercase names. */
   get(surface: SurfaceConfig, path: string, query: Inputs = {}, headers: Inputs = {}): RequestTarget {
-    const parts: (string | null)[] = [surface.name, path];
-    for (const name of surface.varyQuery) parts.push(query[name] ?? null);
-    for (const name of surface.varyHeaders) parts.push(headers[name]?.trim() ?? null);
-    const id = JSON.stringify(parts);
+    // Length-prefixed, so distinct inputs never share an id; cheaper than JSON.stringify per hit.
+    let id = `${path.length}:${path}`;
+    for (const name of surface.varyQuery) id += memoPart(query[name]);
+    for (const name of surface.varyHeaders) id += memoPart(headers[name]?.trim());
+    id = `${surface.name}|${id}`;
     const known = this.memo.get(id);
     if (known !== undefined) return known;
     const target = requestTarget(this.env, surface, path, query, headers);
