@@ -18,12 +18,12 @@
  *   `UPSTASH_GUARDRAILS_DATABASE_ID` and optionally `UPSTASH_DEVELOPER_API_URL`; with neither, the
  *   quota is not measured (and the report says so: no `quota.source`).
  */
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { Context } from 'aws-lambda';
 import { DistributedLockCoordinator } from '../guardrails/lock-coordinator';
 import { parseDeveloperApiSecret } from '../rotation/developer-api';
 import type { CredentialsSource } from '../shared/credentials';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
+import { SecretsManagerText } from '../shared/secrets-manager-credentials';
 import { createUpstashClient } from '../shared/upstash';
 import { JobFailedError, jobCredentials, jobEnvironment } from '../warmup/job-environment';
 import type { AuditReport } from './audit-report';
@@ -89,9 +89,9 @@ export function usageSourceFromEnv(env: NodeJS.ProcessEnv): UsageStatsSource | u
   const cache = env.UPSTASH_CACHE_DATABASE_ID;
   const guardrails = env.UPSTASH_GUARDRAILS_DATABASE_ID;
   if (!cache || !guardrails) throw new AuditInputError('DEVELOPER_API_SECRET_ID is set but UPSTASH_CACHE_DATABASE_ID or UPSTASH_GUARDRAILS_DATABASE_ID is not');
-  const secrets = new SecretsProvider();
+  const secret = new SecretsManagerText({ secretId });
   return new DeveloperApiUsageSource({
-    credentials: async () => parseDeveloperApiSecret(String(await secrets.get(secretId, { maxAge: 300 })), secretId),
+    credentials: async () => parseDeveloperApiSecret(await secret.get(), secretId),
     databaseIds: { cache, guardrails },
     baseUrl: env.UPSTASH_DEVELOPER_API_URL || undefined,
   });

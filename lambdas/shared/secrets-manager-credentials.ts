@@ -168,6 +168,17 @@ export async function pingRefused(creds: UpstashCredentials): Promise<boolean> {
   }
 }
 
+/** The AWSCURRENT text of one secret, cached for `maxAgeSeconds` (e.g. the Developer API key). */
+export class SecretsManagerText {
+  private readonly provider: () => Promise<SecretsProvider>;
+
+  constructor(private readonly opts: SecretsManagerReaderOptions) {
+    this.provider = perContainer(() => providerFor(opts.client));
+  }
+
+  readonly get = (): Promise<string> => fetchCurrent(this.provider, this.opts, false);
+}
+
 /**
  * Admin bearer tokens from a secret holding a plain token, `{"token": "..."}` or
  * `{"tokens": ["...", "..."]}` (two tokens let an admin-token change overlap). `tokens` is bound,

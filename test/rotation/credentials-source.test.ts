@@ -9,6 +9,7 @@ import {
   pingRefused,
   SecretsManagerAdminTokens,
   SecretsManagerCredentialsSource,
+  SecretsManagerText,
   secretsManagerCredentialsFromEnv,
 } from '../../lambdas/shared/secrets-manager-credentials';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
@@ -137,5 +138,16 @@ describe('admin tokens', () => {
     expect(await tokens()).toEqual(['a1', 'a0']);
     expect(await tokens()).toEqual(['a1', 'a0']);
     expect(fake.calls.filter((c) => c.operation === 'GetSecretValue' && c.input.SecretId === names.adminToken)).toHaveLength(1);
+  });
+});
+
+describe('secret text (the Developer API key the audit reads)', () => {
+  it('reads AWSCURRENT once per cache period and names a missing secret without its value', async () => {
+    await fake.call('CreateSecret', { Name: names.developerApi, SecretString: '{"email":"ops@example.com","apiKey":"k1"}' });
+    const secret = new SecretsManagerText({ secretId: names.developerApi, client });
+    expect(JSON.parse(await secret.get())).toEqual({ email: 'ops@example.com', apiKey: 'k1' });
+    await secret.get();
+    expect(fake.calls.filter((c) => c.operation === 'GetSecretValue' && c.input.SecretId === names.developerApi)).toHaveLength(1);
+    await expect(new SecretsManagerText({ secretId: 'clarivum/dev/missing', client }).get()).rejects.toThrow(/clarivum\/dev\/missing/);
   });
 });
