@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Makes sure the real components the tests run against are installed: redis-server and promtool
-# (Debian packages redis-server and prometheus). Installs them when running as root with apt-get;
+# Makes sure the real components the tests run against are installed: redis-server, promtool
+# (Debian packages redis-server and prometheus) and unzip (checks the Lambda archives). Installs them when running as root with apt-get;
 # otherwise fails with the exact command to run.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"

@@ -15,10 +15,30 @@ const VERSION_MADE_BY_UNIX = (3 << 8) | 20;
 const VERSION_NEEDED = 20;
 const METHOD_DEFLATE = 8;
 
+interface EntryFields {
+  readonly crc: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly nameLength: number;
+}
+
+/** The run of fields local and central headers share (flags to name length), from `at`. */
+function writeEntryFields(header: Buffer, at: number, f: EntryFields): void {
+  header.writeUInt16LE(0x0800, at); // UTF-8 names
+  header.writeUInt16LE(METHOD_DEFLATE, at + 2);
+  header.writeUInt16LE(DOS_TIME, at + 4);
+  header.writeUInt16LE(DOS_DATE, at + 6);
+  header.writeUInt32LE(f.crc, at + 8);
+  header.writeUInt32LE(f.compressedSize, at + 12);
+  header.writeUInt32LE(f.size, at + 16);
+  header.writeUInt16LE(f.nameLength, at + 20);
+}
+
 /**
  * Writes a zip archive whose bytes depend only on the entries (names, contents, order): fixed
  * timestamps and attributes, no extra fields, deflate at a fixed level. Small on purpose: a Lambda
- * bundle is one or two files and archive libraries stamp the current time unless told otherwise.
+ * bundle is one or two files, archive libraries stamp the current time unless told otherwise, and
+ * the ones at hand (archiver, which cdktf uses) are asynchronous while constructs build synchronously.
  */
 export function deterministicZip(entries: readonly ZipEntry[]): Buffer {
   const locals: Buffer[] = [];
@@ -30,32 +50,19 @@ export function deterministicZip(entries: readonly ZipEntry[]): Buffer {
     const data = deflateRawSync(entry.content, { level: 9 });
     const crc = crc32(entry.content);
 
+    const fields: EntryFields = { crc, compressedSize: data.length, size: entry.content.length, nameLength: name.length };
+
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(VERSION_NEEDED, 4);
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(METHOD_DEFLATE, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(entry.content.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeEntryFields(local, 6, fields); // extra length stays 0
     locals.push(local, name, data);
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(VERSION_MADE_BY_UNIX, 4);
     central.writeUInt16LE(VERSION_NEEDED, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(METHOD_DEFLATE, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(entry.content.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    writeEntryFields(central, 8, fields);
     // extra length, comment length, disk number, internal attributes stay 0
     central.writeUInt32LE(UNIX_FILE_ATTRIBUTES, 38);
     central.writeUInt32LE(offset, 42);

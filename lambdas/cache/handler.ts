@@ -18,7 +18,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Redis } from '@upstash/redis';
 import { CacheEngine } from '../engine/cache-engine';
-import { AdminAuthenticator, adminTokensFromEnv, readRequiresAuth, unauthorizedResponse } from '../guardrails/admin-auth';
+import { AdminAuthenticator, adminTokensFromEnv, authorizeRead, readRequiresAuth, unauthorizedResponse } from '../guardrails/admin-auth';
 import { InflightLimiter, backpressureSettings } from '../guardrails/backpressure';
 import { policiesForEnvironment } from '../guardrails/rate-limit-policies';
 import { RateLimiterManager } from '../guardrails/rate-limiter';
@@ -98,12 +98,16 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const metricsPublic = env.METRICS_PUBLIC === 'true';
   const readsNeedToken = readRequiresAuth(env);
 
+  /** The answer refusing a request without a valid admin token when `required`; undefined to go on. */
+  const refusal = async (event: HttpEvent, required: boolean): Promise<HttpResult | undefined> => {
+    const auth = await authorizeRead(adminAuth, required, event.headers).catch(() => undefined);
+    if (!auth) return jsonError(503, 'admin_auth_unavailable', 'the admin token source is unavailable');
+    return auth.ok ? undefined : unauthorizedResponse(auth.reason);
+  };
+
   const serveMetrics = async (event: HttpEvent): Promise<HttpResult> => {
-    if (!metricsPublic) {
-      const auth = await adminAuth.authenticate(event.headers).catch(() => undefined);
-      if (!auth) return jsonError(503, 'admin_auth_unavailable', 'the admin token source is unavailable');
-      if (!auth.ok) return unauthorizedResponse(auth.reason);
-    }
+    const refused = await refusal(event, !metricsPublic);
+    if (refused) return refused;
     if (!guardrails) return jsonError(503, 'metrics_unavailable', 'no guardrails database is configured');
     try {
       return { statusCode: 200, headers: { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }, body: await renderMetrics(guardrails) };
@@ -113,14 +117,8 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   };
 
   /** `READ_REQUIRES_AUTH`: a read without a valid admin token is refused before Redis or the origin. */
-  const serveRead = async (event: HttpEvent, path: string): Promise<HttpResult> => {
-    if (readsNeedToken) {
-      const auth = await adminAuth.authenticate(event.headers).catch(() => undefined);
-      if (!auth) return jsonError(503, 'admin_auth_unavailable', 'the admin token source is unavailable');
-      if (!auth.ok) return unauthorizedResponse(auth.reason);
-    }
-    return serveEngine(event, path);
-  };
+  const serveRead = async (event: HttpEvent, path: string): Promise<HttpResult> =>
+    (await refusal(event, readsNeedToken)) ?? serveEngine(event, path);
 
   const serveEngine = (event: HttpEvent, path: string): Promise<HttpResult> => engine.handle({
     method: event.requestContext?.http?.method ?? 'GET',

@@ -43,14 +43,14 @@ describe('admin API against the local Upstash server', () => {
       const result = await api(httpEvent({ path: '/admin/invalidate', body: { surface: 'marketing', bump: true }, token: null }));
       expect(result.statusCode).toBe(401);
       expect(parseBody(result)).toMatchObject({ error: 'unauthorized' });
-      expect(metrics.count('cache_auth_failures_total', { reason: 'missing' })).toBe(1);
+      expect(metrics.counter('cache_auth_failures_total', { reason: 'missing' })).toBe(1);
       expect(await cache.redis.exists(surfaceGenerationKey('dev', 'marketing'))).toBe(0);
     });
 
     it('answers 401 with a wrong token', async () => {
       const result = await api(httpEvent({ path: '/admin/status', token: 'not-the-token' }));
       expect(result.statusCode).toBe(401);
-      expect(metrics.count('cache_auth_failures_total', { reason: 'invalid' })).toBe(1);
+      expect(metrics.counter('cache_auth_failures_total', { reason: 'invalid' })).toBe(1);
     });
 
     it('accepts X-API-Token too', async () => {
@@ -109,7 +109,7 @@ describe('admin API against the local Upstash server', () => {
       expect(body).toMatchObject({ ok: true, kind: 'keys', deleted: 2, logged: true });
       expect(typeof body.durationMs).toBe('number');
       expect(await cache.redis.exists('dev:marketing:a:default', 'dev:marketing:b:default', 'dev:marketing:c:default')).toBe(1);
-      expect(metrics.count('cache_invalidations_total', { kind: 'key' })).toBe(1);
+      expect(metrics.counter('cache_invalidations_total', { kind: 'key' })).toBe(1);
 
       const [entry] = (await guardrails.redis.lrange(invalidationLogKey('dev'), 0, 0)).map((e) => JSON.parse(e));
       expect(entry).toMatchObject({ kind: 'keys', result: 'ok', who: expect.stringMatching(/^tok_[0-9a-f]{12}$/) });
@@ -123,7 +123,7 @@ describe('admin API against the local Upstash server', () => {
       expect(body.bumped).toHaveLength(1);
       expect(body.bumped[0].key).toBe(surfaceGenerationKey('dev', 'marketing'));
       expect(await cache.redis.get(surfaceGenerationKey('dev', 'marketing'))).toBe(body.bumped[0].generation);
-      expect(metrics.count('cache_invalidations_total', { kind: 'surface' })).toBe(1);
+      expect(metrics.counter('cache_invalidations_total', { kind: 'surface' })).toBe(1);
     });
 
     it('applies an event from the table: feeds deleted, article and listings bumped', async () => {
@@ -144,7 +144,7 @@ describe('admin API against the local Upstash server', () => {
       );
       for (const b of body.bumped) expect(await cache.redis.get(b.key)).toBe(b.generation);
       expect(await cache.redis.get('dev:marketing:blog.other:default')).toBe('o');
-      expect(metrics.count('cache_invalidations_total', { kind: 'event' })).toBe(1);
+      expect(metrics.counter('cache_invalidations_total', { kind: 'event' })).toBe(1);
     });
 
     it('refuses a prefix with glob characters with 400 and deletes nothing', async () => {
@@ -223,7 +223,7 @@ describe('admin API against the local Upstash server', () => {
       }
       expect(await cache.redis.get('dev:marketing:a:default')).toBe('1');
       expect(await cache.redis.exists(surfaceGenerationKey('dev', 'marketing'))).toBe(0);
-      expect(metrics.count('cache_invalidations_total', { kind: 'key' })).toBe(0);
+      expect(metrics.counter('cache_invalidations_total', { kind: 'key' })).toBe(0);
       const log = (await guardrails.redis.lrange(invalidationLogKey('dev'), 0, -1)).map((e) => JSON.parse(e));
       expect(log.map((e) => e.result)).toEqual(['failed', 'failed']);
     });
@@ -274,7 +274,7 @@ describe('admin API against the local Upstash server', () => {
       expect(second.headers['Idempotent-Replayed']).toBe('true');
       expect(second.body).toBe(first.body);
       expect(await cache.redis.get(surfaceGenerationKey('dev', 'api'))).toBe(generation);
-      expect(metrics.count('cache_invalidations_total', { kind: 'surface' })).toBe(1);
+      expect(metrics.counter('cache_invalidations_total', { kind: 'surface' })).toBe(1);
 
       const reused = await api(httpEvent({ ...request, body: { surface: 'marketing', bump: true } }));
       expect(reused.statusCode).toBe(422);

@@ -1,6 +1,4 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { CounterName, GaugeName, HistogramName, Labels } from '../../lambdas/shared/metrics/catalog';
-import type { MetricsRecorder } from '../../lambdas/shared/metrics/recorder';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -48,22 +46,7 @@ export function httpEvent(init: EventInit): APIGatewayProxyEventV2 {
 }
 
 /** Keeps every increment so tests can assert on counters. */
-export class RecordingMetrics implements MetricsRecorder {
-  readonly counters = new Map<string, number>();
-
-  increment(name: CounterName, labels: Labels = {}, value = 1): void {
-    const key = `${name}${JSON.stringify(labels)}`;
-    this.counters.set(key, (this.counters.get(key) ?? 0) + value);
-  }
-
-  observe(_name: HistogramName, _value: number, _labels?: Labels): void {}
-
-  setGauge(_name: GaugeName, _value: number, _labels?: Labels): void {}
-
-  count(name: CounterName, labels: Labels): number {
-    return this.counters.get(`${name}${JSON.stringify(labels)}`) ?? 0;
-  }
-}
+export { RecordingMetrics } from '../support/recording-metrics';
 
 export function parseBody(result: { body?: string }): Record<string, unknown> {
   return JSON.parse(result.body ?? '') as Record<string, unknown>;

@@ -18,6 +18,20 @@ afterAll(async () => {
   await Promise.all([cache?.stop(), guardrails?.stop(), origin?.close()]);
 });
 
+/** The function's environment on the local servers: both databases, the origin, an admin token. */
+function localEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    CACHE_ENV: 'dev',
+    UPSTASH_REDIS_REST_URL: cache.url,
+    UPSTASH_REDIS_REST_TOKEN: cache.token,
+    UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
+    UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
+    ORIGIN_MARKETING: `${origin.url}/m`,
+    ADMIN_TOKEN: 'admin-secret',
+    ...extra,
+  };
+}
+
 function event(method: string, rawPath: string, headers: Record<string, string> = {}, query?: Record<string, string>): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
@@ -38,15 +52,7 @@ function event(method: string, rawPath: string, headers: Record<string, string> 
 describe('cache Lambda handler', () => {
   it('serves the read path from env config, rate-limits in parallel and exposes /metrics behind the admin token', async () => {
     const fn = await createCacheFunction({
-      env: {
-        CACHE_ENV: 'dev',
-        UPSTASH_REDIS_REST_URL: cache.url,
-        UPSTASH_REDIS_REST_TOKEN: cache.token,
-        UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
-        UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
-        ORIGIN_MARKETING: `${origin.url}/m`,
-        ADMIN_TOKEN: 'admin-secret',
-      },
+      env: localEnv(),
     });
     // Warm-up: the limiter's first call loads its script, which may exceed the 200 ms policy timeout on a busy machine.
     await fn(event('GET', '/c/marketing/warm-up'));
@@ -73,17 +79,7 @@ describe('cache Lambda handler', () => {
 
   it('costs one request per database on a hit: metrics flush and popularity sample ride with the rate-limit check', async () => {
     const fn = await createCacheFunction({
-      env: {
-        CACHE_ENV: 'dev',
-        UPSTASH_REDIS_REST_URL: cache.url,
-        UPSTASH_REDIS_REST_TOKEN: cache.token,
-        UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
-        UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
-        ORIGIN_MARKETING: `${origin.url}/m`,
-        ADMIN_TOKEN: 'admin-secret',
-        METRICS_FLUSH_INTERVAL_MS: '0',
-        POPULAR_SAMPLE_RATE: '1',
-      },
+      env: localEnv({ METRICS_FLUSH_INTERVAL_MS: '0', POPULAR_SAMPLE_RATE: '1' }),
     });
     await fn(event('GET', '/c/marketing/warm-up-2'));
     expect((await fn(event('GET', '/c/marketing/piggyback'))).headers['x-cache']).toBe('MISS');

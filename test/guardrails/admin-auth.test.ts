@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import {
   AdminAuthenticator, adminTokensFromEnv, authorizeRead, readRequiresAuth, unauthorizedResponse,
 } from '../../lambdas/guardrails/admin-auth';
-import { RecordingMetrics } from './recording-metrics';
+import { RecordingMetrics } from '../support/recording-metrics';
 
 const CURRENT = 'tok_current_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 const PREVIOUS = 'tok_previous_0a1b2c3d4e5f60718293a4b5c6d7e8f9';

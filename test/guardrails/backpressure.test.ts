@@ -1,7 +1,7 @@
 import {
   InflightLimiter, RequestTimeoutError, backpressureSettings, requestTimeoutResponse, withRequestTimeout,
 } from '../../lambdas/guardrails/backpressure';
-import { RecordingMetrics } from './recording-metrics';
+import { RecordingMetrics } from '../support/recording-metrics';
 
 const ROUTE = '/c/{surface}/{path+}';
 

@@ -3,7 +3,7 @@ import type { RateLimitPolicy } from '../../config/types';
 import { GuardrailConfigError, GuardrailInputError } from '../../lambdas/guardrails/errors';
 import { RateLimiterManager, rateLimitedResponse } from '../../lambdas/guardrails/rate-limiter';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
-import { RecordingMetrics } from './recording-metrics';
+import { RecordingMetrics } from '../support/recording-metrics';
 
 const policy = (overrides: Partial<RateLimitPolicy> = {}): RateLimitPolicy => ({
   algorithm: 'sliding-window', limit: 100, windowSeconds: 600, keyBy: 'ip', failMode: 'open', timeoutMs: 5000, ...overrides,

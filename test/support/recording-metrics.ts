@@ -1,17 +1,21 @@
 import type { CounterName, GaugeName, HistogramName, Labels } from '../../lambdas/shared/metrics/catalog';
 import type { MetricsRecorder } from '../../lambdas/shared/metrics/recorder';
 
-/** Keeps every counter and gauge in memory so tests can read what the guardrails recorded. */
+/** Keeps every counter, gauge and observation in memory so tests can read what was recorded. */
 export class RecordingMetrics implements MetricsRecorder {
-  private readonly counters = new Map<string, number>();
-  private readonly gauges = new Map<string, number>();
+  readonly counters = new Map<string, number>();
+  readonly gauges = new Map<string, number>();
+  readonly observations = new Map<string, number[]>();
 
   increment(name: CounterName, labels: Labels = {}, value = 1): void {
     const id = seriesId(name, labels);
     this.counters.set(id, (this.counters.get(id) ?? 0) + value);
   }
 
-  observe(_name: HistogramName, _value: number, _labels?: Labels): void {}
+  observe(name: HistogramName, value: number, labels: Labels = {}): void {
+    const id = seriesId(name, labels);
+    this.observations.set(id, [...(this.observations.get(id) ?? []), value]);
+  }
 
   setGauge(name: GaugeName, value: number, labels: Labels = {}): void {
     this.gauges.set(seriesId(name, labels), value);
@@ -23,6 +27,10 @@ export class RecordingMetrics implements MetricsRecorder {
 
   gauge(name: GaugeName, labels: Labels = {}): number | undefined {
     return this.gauges.get(seriesId(name, labels));
+  }
+
+  observed(name: HistogramName, labels: Labels = {}): number[] {
+    return this.observations.get(seriesId(name, labels)) ?? [];
   }
 }
 
