@@ -25,7 +25,8 @@ import type { CredentialsSource } from '../shared/credentials';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { SecretsManagerText } from '../shared/secrets-manager-credentials';
 import { createUpstashClient } from '../shared/upstash';
-import { JobFailedError, jobCredentials, jobEnvironment } from '../warmup/job-environment';
+import { runtimeEnvironment } from '../shared/runtime-environment';
+import { JobFailedError, jobCredentials } from '../warmup/job-environment';
 import type { AuditReport } from './audit-report';
 import { CacheAuditor, type AuditRunOptions } from './cache-auditor';
 import { DeveloperApiUsageSource, FileUsageSource, UrlUsageSource, type UsageStatsSource } from './upstash-usage';
@@ -108,7 +109,7 @@ function positiveNumber(name: string, v: string | undefined, fallback: number): 
 
 export async function createAuditFunction(opts: AuditFunctionOptions = {}): Promise<AuditFunction> {
   const env = opts.env ?? process.env;
-  const config = jobEnvironment(env);
+  const config = runtimeEnvironment(env);
   const budgetSeconds = positiveNumber('AUDIT_BUDGET_SECONDS', env.AUDIT_BUDGET_SECONDS, DEFAULT_BUDGET_SECONDS);
   const batchSize = positiveNumber('AUDIT_BATCH_SIZE', env.AUDIT_BATCH_SIZE, 500);
   const metrics = new AggregatingMetricsRecorder();

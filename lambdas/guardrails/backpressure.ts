@@ -74,43 +74,6 @@ export class InflightLimiter {
   }
 }
 
-/** The request ran past `REQUEST_TIMEOUT_MS`. */
-export class RequestTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`request did not finish within ${timeoutMs} ms`);
-    this.name = 'RequestTimeoutError';
-  }
-}
-
-/**
- * Bounds `fn` end to end: after `ms` the signal aborts (pass it to fetch and Redis calls) and the
- * returned promise rejects with {@link RequestTimeoutError}, whatever `fn` is still doing.
- */
-export async function withRequestTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  if (!Number.isFinite(ms) || ms < 1) {
-    throw new RangeError(`request timeout must be at least 1 ms, got ${JSON.stringify(ms)}`);
-  }
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new RequestTimeoutError(ms);
-      controller.abort(error);
-      reject(error);
-    }, ms);
-  });
-  try {
-    return await Promise.race([fn(controller.signal), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** 504 `request_timeout` for a {@link RequestTimeoutError}. */
-export function requestTimeoutResponse(error: RequestTimeoutError): HttpResult {
-  return jsonError(504, 'request_timeout', `the request did not finish within ${error.timeoutMs} ms`);
-}
-
 export interface BackpressureSettings {
   readonly maxInflight: number;
   readonly requestTimeoutMs: number;

@@ -17,7 +17,8 @@ import type { CredentialsSource } from '../shared/credentials';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { createUpstashClient } from '../shared/upstash';
 import { CacheWarmupManager, createWarmupEngine, type WarmupReport } from './cache-warmup-manager';
-import { JobFailedError, jobCredentials, jobEnvironment } from './job-environment';
+import { runtimeEnvironment } from '../shared/runtime-environment';
+import { JobFailedError, jobCredentials } from './job-environment';
 import { PopularRequests } from './popular-requests';
 import { perContainer } from '../shared/per-container';
 
@@ -38,7 +39,7 @@ const INVOCATION_MARGIN_MS = 20_000;
 
 export async function createWarmupFunction(opts: WarmupFunctionOptions = {}): Promise<WarmupFunction> {
   const env = opts.env ?? process.env;
-  const config = jobEnvironment(env);
+  const config = runtimeEnvironment(env);
   const manifest = opts.manifest ?? WARMUP_MANIFESTS[config.name];
   const metrics = new AggregatingMetricsRecorder();
   const credentials = jobCredentials(env, { cache: opts.cacheCredentials, guardrails: opts.guardrailsCredentials });

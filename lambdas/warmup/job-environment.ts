@@ -1,14 +1,10 @@
 /**
- * What the scheduled maintenance functions (warmup, audit) read from their environment: which
- * configuration they run for, origin overrides and the credentials of both databases.
+ * What the scheduled maintenance functions (warmup, audit) read from their environment beyond
+ * `runtimeEnvironment`: the credentials of both databases, and the error that makes a run retry.
  */
 import { SECRET_ID_ENV } from '../rotation/secret-names';
 import { EnvCredentialsSource, type CredentialsSource } from '../shared/credentials';
-import { runtimeEnvironment } from '../shared/runtime-environment';
 import { secretsManagerCredentialsFromEnv } from '../shared/secrets-manager-credentials';
-
-/** The function's validated environment and origin overrides (`CACHE_ENV`, `ORIGIN_<SURFACE>`). */
-export const jobEnvironment = runtimeEnvironment;
 
 /** Credentials of both databases: Secrets Manager when its secret id is set (AWS), else `UPSTASH_*_REST_*`. */
 export function jobCredentials(env: NodeJS.ProcessEnv, given: { cache?: CredentialsSource; guardrails?: CredentialsSource } = {}):

@@ -1,5 +1,5 @@
 import {
-  InflightLimiter, RequestTimeoutError, backpressureSettings, requestTimeoutResponse, withRequestTimeout,
+  InflightLimiter, backpressureSettings,
 } from '../../lambdas/guardrails/backpressure';
 import { RecordingMetrics } from '../support/recording-metrics';
 
@@ -54,36 +54,6 @@ describe('InflightLimiter', () => {
 
   it.each([0, -1, 1.5, Number.NaN])('rejects maxInflight %p', (value) => {
     expect(() => new InflightLimiter({ maxInflight: value })).toThrow(/maxInflight must be an integer >= 1/);
-  });
-});
-
-describe('withRequestTimeout', () => {
-  it('returns the result of work that finishes in time', async () => {
-    await expect(withRequestTimeout(1000, async () => 'done')).resolves.toBe('done');
-  });
-
-  it('rejects with RequestTimeoutError and aborts the signal when the work runs long', async () => {
-    let seen: AbortSignal | undefined;
-    const started = Date.now();
-    const error = await withRequestTimeout(50, (signal) => {
-      seen = signal;
-      return new Promise<string>(() => undefined); // never settles
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RequestTimeoutError);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
-    expect(seen?.aborted).toBe(true);
-    expect(seen?.reason).toBe(error);
-    const res = requestTimeoutResponse(error as RequestTimeoutError);
-    expect(res.statusCode).toBe(504);
-    expect(JSON.parse(res.body as string)).toEqual({ error: 'request_timeout', message: expect.stringContaining('50 ms') });
-  });
-
-  it('passes errors of the work through unchanged', async () => {
-    await expect(withRequestTimeout(1000, async () => { throw new TypeError('bad'); })).rejects.toThrow(TypeError);
-  });
-
-  it('rejects a timeout below 1 ms', async () => {
-    await expect(withRequestTimeout(0, async () => 1)).rejects.toThrow(/at least 1 ms, got 0/);
   });
 });
 
