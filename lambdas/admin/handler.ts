@@ -11,13 +11,13 @@
  *   metrics) and `ADMIN_TOKEN` (comma-separated during a rotation overlap).
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { runtimeEnvironment } from '../shared/runtime-environment';
+import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
 import { adminTokensFromEnv } from '../guardrails/admin-auth';
 import { SECRET_ID_ENV } from '../rotation/secret-names';
-import { EnvCredentialsSource, type CredentialsSource } from '../shared/credentials';
+import type { CredentialsSource } from '../shared/credentials';
 import type { HttpEvent, HttpResult } from '../shared/http';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
-import { SecretsManagerAdminTokens, secretsManagerCredentialsFromEnv } from '../shared/secrets-manager-credentials';
+import { SecretsManagerAdminTokens } from '../shared/secrets-manager-credentials';
 import { createUpstashClient } from '../shared/upstash';
 import { assembleAdminApi } from './assemble';
 import { httpHandler } from '../shared/per-container';
@@ -43,10 +43,8 @@ export async function createAdminFunction(opts: AdminFunctionOptions = {}): Prom
   const timeoutMs = config.runtime.redisTimeoutMs;
   const metrics = new AggregatingMetricsRecorder();
   const client = opts.secretsClient;
-  const cacheSource =
-    opts.cacheCredentials ?? secretsManagerCredentialsFromEnv(SECRET_ID_ENV.cache, env, { client }) ?? new EnvCredentialsSource('UPSTASH_REDIS', env);
-  const guardrailsSource =
-    opts.guardrailsCredentials ?? secretsManagerCredentialsFromEnv(SECRET_ID_ENV.guardrails, env, { client }) ?? new EnvCredentialsSource('UPSTASH_GUARDRAILS', env);
+  const cacheSource = databaseCredentials('cache', env, opts.cacheCredentials, client);
+  const guardrailsSource = databaseCredentials('guardrails', env, opts.guardrailsCredentials, client);
   const adminTokenSecret = env[SECRET_ID_ENV.adminToken];
   const [cacheRedis, guardrailsRedis] = await Promise.all([
     createUpstashClient(cacheSource, { timeoutMs, metrics, database: 'cache' }),

@@ -25,8 +25,8 @@ import type { CredentialsSource } from '../shared/credentials';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { SecretsManagerText } from '../shared/secrets-manager-credentials';
 import { createUpstashClient } from '../shared/upstash';
-import { runtimeEnvironment } from '../shared/runtime-environment';
-import { JobFailedError, jobCredentials } from '../warmup/job-environment';
+import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
+import { JobFailedError } from '../warmup/job-environment';
 import type { AuditReport } from './audit-report';
 import { CacheAuditor, type AuditRunOptions } from './cache-auditor';
 import { DeveloperApiUsageSource, FileUsageSource, UrlUsageSource, type UsageStatsSource } from './upstash-usage';
@@ -113,7 +113,10 @@ export async function createAuditFunction(opts: AuditFunctionOptions = {}): Prom
   const budgetSeconds = positiveNumber('AUDIT_BUDGET_SECONDS', env.AUDIT_BUDGET_SECONDS, DEFAULT_BUDGET_SECONDS);
   const batchSize = positiveNumber('AUDIT_BATCH_SIZE', env.AUDIT_BATCH_SIZE, 500);
   const metrics = new AggregatingMetricsRecorder();
-  const credentials = jobCredentials(env, { cache: opts.cacheCredentials, guardrails: opts.guardrailsCredentials });
+  const credentials = {
+    cache: databaseCredentials('cache', env, opts.cacheCredentials),
+    guardrails: databaseCredentials('guardrails', env, opts.guardrailsCredentials),
+  };
   // A batch's inspection script runs longer than a single command: give it a wider timeout.
   const timeoutMs = Math.max(config.runtime.redisTimeoutMs, 5_000);
   const cache = await createUpstashClient(credentials.cache, { timeoutMs, metrics, database: 'cache' });

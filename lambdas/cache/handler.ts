@@ -23,12 +23,12 @@ import { InflightLimiter, backpressureSettings } from '../guardrails/backpressur
 import { policiesForEnvironment } from '../guardrails/rate-limit-policies';
 import { RateLimiterManager } from '../guardrails/rate-limiter';
 import { SECRET_ID_ENV } from '../rotation/secret-names';
-import { EnvCredentialsSource, type CredentialsSource } from '../shared/credentials';
+import type { CredentialsSource } from '../shared/credentials';
 import { clientIp, jsonError, queryOf, type HttpEvent, type HttpResult } from '../shared/http';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { METRICS_CONTENT_TYPE, renderMetrics } from '../shared/metrics/render';
-import { SecretsManagerAdminTokens, secretsManagerCredentialsFromEnv } from '../shared/secrets-manager-credentials';
-import { runtimeEnvironment } from '../shared/runtime-environment';
+import { SecretsManagerAdminTokens } from '../shared/secrets-manager-credentials';
+import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
 import { createUpstashClient } from '../shared/upstash';
 import { PopularRequests } from '../warmup/popular-requests';
 import { httpHandler } from '../shared/per-container';
@@ -59,12 +59,12 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const timeoutMs = config.runtime.redisTimeoutMs;
   const metrics = new AggregatingMetricsRecorder({ flushIntervalMs: Number(env.METRICS_FLUSH_INTERVAL_MS ?? '5000') });
   const client = opts.secretsClient;
-  const cacheSource = opts.cacheCredentials
-    ?? secretsManagerCredentialsFromEnv(SECRET_ID_ENV.cache, env, { client }) ?? new EnvCredentialsSource('UPSTASH_REDIS', env);
+  const cacheSource = databaseCredentials('cache', env, opts.cacheCredentials, client);
   const redis = await createUpstashClient(cacheSource, { timeoutMs, metrics, database: 'cache' });
-  const guardrailsSource = opts.guardrailsCredentials
-    ?? secretsManagerCredentialsFromEnv(SECRET_ID_ENV.guardrails, env, { client })
-    ?? (env.UPSTASH_GUARDRAILS_REST_URL ? new EnvCredentialsSource('UPSTASH_GUARDRAILS', env) : undefined);
+  // Optional for the cache function: without a guardrails database, reads are not rate limited.
+  const guardrailsSource = opts.guardrailsCredentials || env[SECRET_ID_ENV.guardrails] || env.UPSTASH_GUARDRAILS_REST_URL
+    ? databaseCredentials('guardrails', env, opts.guardrailsCredentials, client)
+    : undefined;
   const guardrails: Redis | undefined = guardrailsSource
     ? await createUpstashClient(guardrailsSource, { timeoutMs, metrics, database: 'guardrails' })
     : undefined;

@@ -1,9 +1,14 @@
 /**
- * Which configuration a function runs with: `CACHE_ENV` (set by the runtime stack; default `dev`)
- * picks the validated environment, and `ORIGIN_<SURFACE>` overrides a surface's origin.
+ * What a function runs with: `CACHE_ENV` (set by the runtime stack; default `dev`) picks the
+ * validated environment, `ORIGIN_<SURFACE>` overrides a surface's origin, and the databases'
+ * credentials come from Secrets Manager in AWS or from `UPSTASH_*_REST_*` locally.
  */
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { environment } from '../../config/environments';
 import type { EnvironmentConfig, SurfaceConfig } from '../../config/types';
+import { SECRET_ID_ENV } from '../rotation/secret-names';
+import { EnvCredentialsSource, type CredentialsSource } from './credentials';
+import { secretsManagerCredentialsFromEnv } from './secrets-manager-credentials';
 
 /** `ORIGIN_<SURFACE>`: the surface name upper-cased, dashes as underscores. */
 export function originOverrideVariable(surface: string): string {
@@ -22,4 +27,19 @@ export function withOriginOverrides(config: EnvironmentConfig, env: NodeJS.Proce
 /** The validated environment named by `CACHE_ENV`, with origin overrides applied. */
 export function runtimeEnvironment(env: NodeJS.ProcessEnv): EnvironmentConfig {
   return withOriginOverrides(environment(env.CACHE_ENV ?? 'dev'), env);
+}
+
+export type DatabaseRole = 'cache' | 'guardrails';
+
+const LOCAL_PREFIX: Readonly<Record<DatabaseRole, string>> = { cache: 'UPSTASH_REDIS', guardrails: 'UPSTASH_GUARDRAILS' };
+
+/**
+ * Credentials of one database: `given` (tests), else the Secrets Manager secret named by
+ * `UPSTASH_<ROLE>_SECRET_ID` (AWS), else `<PREFIX>_REST_URL` / `_TOKEN` (local runs; its `get()`
+ * names the missing variable).
+ */
+export function databaseCredentials(
+  role: DatabaseRole, env: NodeJS.ProcessEnv, given?: CredentialsSource, client?: SecretsManagerClient,
+): CredentialsSource {
+  return given ?? secretsManagerCredentialsFromEnv(SECRET_ID_ENV[role], env, { client }) ?? new EnvCredentialsSource(LOCAL_PREFIX[role], env);
 }

@@ -17,8 +17,8 @@ import type { CredentialsSource } from '../shared/credentials';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { createUpstashClient } from '../shared/upstash';
 import { CacheWarmupManager, createWarmupEngine, type WarmupReport } from './cache-warmup-manager';
-import { runtimeEnvironment } from '../shared/runtime-environment';
-import { JobFailedError, jobCredentials } from './job-environment';
+import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
+import { JobFailedError } from './job-environment';
 import { PopularRequests } from './popular-requests';
 import { perContainer } from '../shared/per-container';
 
@@ -42,7 +42,10 @@ export async function createWarmupFunction(opts: WarmupFunctionOptions = {}): Pr
   const config = runtimeEnvironment(env);
   const manifest = opts.manifest ?? WARMUP_MANIFESTS[config.name];
   const metrics = new AggregatingMetricsRecorder();
-  const credentials = jobCredentials(env, { cache: opts.cacheCredentials, guardrails: opts.guardrailsCredentials });
+  const credentials = {
+    cache: databaseCredentials('cache', env, opts.cacheCredentials),
+    guardrails: databaseCredentials('guardrails', env, opts.guardrailsCredentials),
+  };
   const timeoutMs = config.runtime.redisTimeoutMs;
   const cache = await createUpstashClient(credentials.cache, { timeoutMs, metrics, database: 'cache' });
   const guardrails = await createUpstashClient(credentials.guardrails, { timeoutMs, metrics, database: 'guardrails' });
