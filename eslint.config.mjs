@@ -8,8 +8,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': ['error', {
         paths: [{
-          name: '@cdktf/provider-aws',
-          message: 'Import one resource per path (@cdktf/provider-aws/lib/<resource>): the root import costs seconds on every synth and test.',
+          name: '@cdktn/provider-aws',
+          message: 'Import one resource per path (@cdktn/provider-aws/lib/<resource>): the root import costs seconds on every synth and test.',
         }],
       }],
     },
@@ -19,9 +19,9 @@ export default tseslint.config(
     files: ['lambdas/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: [{ name: '@cdktf/provider-aws', message: 'Lambda code never imports IaC.' }],
+        paths: [{ name: '@cdktn/provider-aws', message: 'Lambda code never imports IaC.' }],
         patterns: [
-          { group: ['cdktf', 'cdktf/*', '@cdktf/*', 'constructs'], message: 'Lambda code never imports cdktf.' },
+          { group: ['cdktn', 'cdktn/*', '@cdktn/*', 'constructs'], message: 'Lambda code never imports cdktf.' },
           { group: ['**/stacks/**', '**/constructs/**'], message: 'Lambda code never imports IaC.' },
         ],
       }],

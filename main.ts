@@ -1,4 +1,4 @@
-import { App } from 'cdktf';
+import { App } from 'cdktn';
 import { ENVIRONMENT_NAMES, environment, validateEnvironment, type EnvironmentConfig } from './config';
 import { DataStack } from './stacks/data-stack';
 import { ObservabilityStack } from './stacks/observability-stack';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 import { FUNCTION_NAMES, type FunctionName } from '../config/types';
-import { bundleLambda, PROJECT_ROOT } from '../constructs/bundling/lambda-bundle';
+import { BUNDLE_TARGET, bundleLambda, PROJECT_ROOT } from '../constructs/bundling/lambda-bundle';
 
 export const BUNDLE_TARGET_BYTES = 150 * 1024;
 export const INIT_TARGET_MS = 50;
@@ -66,7 +66,7 @@ function coldRequireMs(modules: readonly string[]): number {
  */
 function largestInputs(name: FunctionName): { input: string; bytes: number }[] {
   const result = buildSync({
-    entryPoints: [`lambdas/${name}/handler.ts`], absWorkingDir: PROJECT_ROOT, bundle: true, platform: 'node', target: 'node22',
+    entryPoints: [`lambdas/${name}/handler.ts`], absWorkingDir: PROJECT_ROOT, bundle: true, platform: 'node', target: BUNDLE_TARGET,
     format: 'cjs', minify: true, treeShaking: true, legalComments: 'none', mainFields: ['module', 'main'], external: ['@aws-sdk/*'],
     define: { 'process.env.NODE_ENV': '"production"' }, write: false, metafile: true, logLevel: 'silent',
   });

@@ -1,4 +1,4 @@
-import { TerraformOutput } from 'cdktf';
+import { TerraformOutput } from 'cdktn';
 import type { Construct } from 'constructs';
 import { UpstashDatabase } from '../constructs/upstash/upstash-database';
 import { UpstashProvider } from '../providers/generated/upstash/provider';

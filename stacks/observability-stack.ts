@@ -1,5 +1,5 @@
-import { DataAwsSecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version';
-import { TerraformOutput } from 'cdktf';
+import { DataAwsSecretsmanagerSecretVersion } from '@cdktn/provider-aws/lib/data-aws-secretsmanager-secret-version';
+import { TerraformOutput } from 'cdktn';
 import type { Construct } from 'constructs';
 import { grafanaRuleGroups } from '../alerts/grafana';
 import { renderPrometheusConfig } from '../alerts/scrape-config';

@@ -1,5 +1,5 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktn/provider-aws/lib/provider';
+import { LocalBackend, S3Backend, TerraformStack } from 'cdktn';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 

@@ -1,5 +1,5 @@
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { KmsAlias } from '@cdktn/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import type { Construct } from 'constructs';
 import { deploymentOf } from '../config';
 import { BundledFunction } from '../constructs/lambda/bundled-function';

@@ -1,8 +1,8 @@
-import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
-import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
-import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
-import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { Apigatewayv2Api } from '@cdktn/provider-aws/lib/apigatewayv2-api';
+import { Apigatewayv2Integration } from '@cdktn/provider-aws/lib/apigatewayv2-integration';
+import { Apigatewayv2Route } from '@cdktn/provider-aws/lib/apigatewayv2-route';
+import { Apigatewayv2Stage } from '@cdktn/provider-aws/lib/apigatewayv2-stage';
+import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
 import { Construct } from 'constructs';
 import { LOG_RETENTION_DAYS } from '../../config/validate';
 import type { BundledFunction } from '../lambda/bundled-function';

@@ -9,7 +9,7 @@ import { deterministicZip } from './deterministic-zip';
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
 /** Node.js runtime the bundles target; keep in step with `LAMBDA_RUNTIME`. */
-export const BUNDLE_TARGET = 'node22';
+export const BUNDLE_TARGET = 'node24';
 
 export interface LambdaBundle {
   /** Absolute path of the entry file. */

@@ -1,6 +1,6 @@
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { Token } from 'cdktf';
+import { IamRole } from '@cdktn/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy';
+import { Token } from 'cdktn';
 import { Construct } from 'constructs';
 import { policyDocument, validateStatement, type PolicyStatement } from './policy';
 

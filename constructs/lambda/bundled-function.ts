@@ -1,7 +1,7 @@
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import { Lazy, TerraformAsset, AssetType, Token } from 'cdktf';
+import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
+import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
+import { Lazy, TerraformAsset, AssetType, Token } from 'cdktn';
 import { Construct } from 'constructs';
 import { LOG_RETENTION_DAYS } from '../../config/validate';
 import { bundleLambda, type LambdaBundle } from '../bundling/lambda-bundle';
@@ -9,7 +9,9 @@ import { ServiceRole } from '../iam/service-role';
 import type { EncryptedSecret } from '../secrets/encrypted-secret';
 
 /** The Lambda runtime every bundle targets (see `BUNDLE_TARGET`). */
-export const LAMBDA_RUNTIME = 'nodejs22.x';
+// The newest Node.js runtime AWS provider 6.66 accepts: its runtime enum comes from aws-sdk-go-v2, which
+// gained nodejs24.x in October 2025 (provider CHANGELOG 6.20.0, hashicorp/terraform-provider-aws#45024).
+export const LAMBDA_RUNTIME = 'nodejs24.x';
 export const LAMBDA_ARCHITECTURE = 'arm64';
 
 /** Variables the Lambda service sets itself; a function may not override them. */

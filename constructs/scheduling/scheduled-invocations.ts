@@ -1,6 +1,6 @@
-import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { Token } from 'cdktf';
+import { SchedulerSchedule } from '@cdktn/provider-aws/lib/scheduler-schedule';
+import { SqsQueue } from '@cdktn/provider-aws/lib/sqs-queue';
+import { Token } from 'cdktn';
 import { Construct } from 'constructs';
 import { ServiceRole } from '../iam/service-role';
 import type { BundledFunction } from '../lambda/bundled-function';

@@ -1,4 +1,4 @@
-import { Token } from 'cdktf';
+import { Token } from 'cdktn';
 import { Construct } from 'constructs';
 import { UPSTASH_GLOBAL_REGIONS } from '../../config/validate';
 import { RedisDatabase } from '../../providers/generated/upstash/redis-database';

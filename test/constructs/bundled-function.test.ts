@@ -1,13 +1,13 @@
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import { Testing } from 'cdktf';
+import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktn/provider-aws/lib/iam-role';
+import { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
+import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
+import { Testing } from 'cdktn';
 import { BundledFunction, type BundledFunctionProps } from '../../constructs/lambda/bundled-function';
 import { ServiceRole } from '../../constructs/iam/service-role';
 import { EncryptedSecret } from '../../constructs/secrets/encrypted-secret';
-import { awsTestStack, inlinePolicies, inventory, leastPrivilegeViolations, onlyResource, ref, synth } from './cdktf-test-kit';
+import { awsTestStack, inlinePolicies, inventory, leastPrivilegeViolations, onlyResource, ref, synth } from '../support/cdk-test-kit';
 
 const ENTRY = 'test/constructs/fixtures/echo-handler.ts';
 
@@ -32,7 +32,7 @@ describe('BundledFunction', () => {
     const text = Testing.synthScope((scope) => {
       new BundledFunction(scope, 'echo', { entry: ENTRY, functionName: 'clarivum-scope-echo', logRetentionDays: 14 });
     });
-    expect(text).toHaveResourceWithProperties(LambdaFunction, { function_name: 'clarivum-scope-echo', runtime: 'nodejs22.x' });
+    expect(text).toHaveResourceWithProperties(LambdaFunction, { function_name: 'clarivum-scope-echo', runtime: 'nodejs24.x' });
     expect(text).toHaveResourceWithProperties(CloudwatchLogGroup, { name: '/aws/lambda/clarivum-scope-echo', retention_in_days: 14 });
     expect(Object.keys(JSON.parse(text).resource).sort()).toEqual([
       'aws_cloudwatch_log_group', 'aws_iam_role', 'aws_iam_role_policy', 'aws_lambda_function',
@@ -44,7 +44,7 @@ describe('BundledFunction', () => {
     const text = Testing.synth(stack, true);
     expect(text).toHaveResourceWithProperties(LambdaFunction, {
       function_name: 'clarivum-test-echo',
-      runtime: 'nodejs22.x',
+      runtime: 'nodejs24.x',
       architectures: ['arm64'],
       handler: 'index.handler',
       memory_size: 512,

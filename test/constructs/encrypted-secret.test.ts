@@ -1,12 +1,12 @@
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsmanager-secret-rotation';
-import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
-import { Testing } from 'cdktf';
+import { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
+import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
+import { SecretsmanagerSecret } from '@cdktn/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretRotation } from '@cdktn/provider-aws/lib/secretsmanager-secret-rotation';
+import { SecretsmanagerSecretVersion } from '@cdktn/provider-aws/lib/secretsmanager-secret-version';
+import { Testing } from 'cdktn';
 import { BundledFunction } from '../../constructs/lambda/bundled-function';
 import { EncryptedSecret, type EncryptedSecretProps } from '../../constructs/secrets/encrypted-secret';
-import { awsTestStack, inlinePolicies, inventory, leastPrivilegeViolations, ref, synth } from './cdktf-test-kit';
+import { awsTestStack, inlinePolicies, inventory, leastPrivilegeViolations, ref, synth } from '../support/cdk-test-kit';
 
 const QUARTERLY = 'cron(0 8 1 JAN,APR,JUL,OCT ? *)';
 

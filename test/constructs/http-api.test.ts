@@ -1,12 +1,12 @@
-import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
-import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
-import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
-import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { Apigatewayv2Api } from '@cdktn/provider-aws/lib/apigatewayv2-api';
+import { Apigatewayv2Integration } from '@cdktn/provider-aws/lib/apigatewayv2-integration';
+import { Apigatewayv2Route } from '@cdktn/provider-aws/lib/apigatewayv2-route';
+import { Apigatewayv2Stage } from '@cdktn/provider-aws/lib/apigatewayv2-stage';
+import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
+import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
 import { HttpApi, routeId, type HttpApiProps } from '../../constructs/api/http-api';
 import { BundledFunction } from '../../constructs/lambda/bundled-function';
-import { awsTestStack, inventory, onlyResource, ref, resources, synth } from './cdktf-test-kit';
+import { awsTestStack, inventory, onlyResource, ref, resources, synth } from '../support/cdk-test-kit';
 
 function make(change: (fns: { a: BundledFunction; b: BundledFunction }) => Partial<HttpApiProps> = () => ({})) {
   const { stack } = awsTestStack();

@@ -1,8 +1,8 @@
-import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SchedulerSchedule } from '@cdktn/provider-aws/lib/scheduler-schedule';
+import { SqsQueue } from '@cdktn/provider-aws/lib/sqs-queue';
 import { BundledFunction } from '../../constructs/lambda/bundled-function';
 import { ScheduledInvocations, type ScheduledInvocationsProps } from '../../constructs/scheduling/scheduled-invocations';
-import { awsTestStack, inlinePolicies, inventory, leastPrivilegeViolations, ref, synth } from './cdktf-test-kit';
+import { awsTestStack, inlinePolicies, inventory, leastPrivilegeViolations, ref, synth } from '../support/cdk-test-kit';
 
 function make(props: Partial<ScheduledInvocationsProps> = {}) {
   const { stack } = awsTestStack();

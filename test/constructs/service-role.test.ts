@@ -1,8 +1,8 @@
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { Testing } from 'cdktf';
+import { IamRole } from '@cdktn/provider-aws/lib/iam-role';
+import { Testing } from 'cdktn';
 import { ServiceRole } from '../../constructs/iam/service-role';
 import { policyDocument, validateStatement, type PolicyStatement } from '../../constructs/iam/policy';
-import { awsTestStack, inlinePolicies, inventory, onlyResource, synth } from './cdktf-test-kit';
+import { awsTestStack, inlinePolicies, inventory, onlyResource, synth } from '../support/cdk-test-kit';
 
 function role(props: Partial<ConstructorParameters<typeof ServiceRole>[2]> = {}) {
   const { stack } = awsTestStack();

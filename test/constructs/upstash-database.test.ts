@@ -1,9 +1,9 @@
-import { Testing } from 'cdktf';
+import { Testing } from 'cdktn';
 import { UpstashDatabase, type UpstashDatabaseProps } from '../../constructs/upstash/upstash-database';
 import { RedisDatabase } from '../../providers/generated/upstash/redis-database';
 import { UpstashProvider } from '../../providers/generated/upstash/provider';
 import { checkAgainstSchema, formatProblems } from '../support/schema-check';
-import { awsTestStack, inventory, ref, synth } from './cdktf-test-kit';
+import { awsTestStack, inventory, ref, synth } from '../support/cdk-test-kit';
 
 function make(props: Partial<UpstashDatabaseProps> = {}) {
   const { stack } = awsTestStack();

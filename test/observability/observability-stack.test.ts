@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Testing } from 'cdktf';
+import { Testing } from 'cdktn';
 import { parse } from 'yaml';
 import { RULES_FILE } from '../../alerts/promtool-tests';
 import { ALERT_RULES } from '../../alerts/rules';

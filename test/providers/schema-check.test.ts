@@ -1,4 +1,4 @@
-import { Testing, TerraformStack } from 'cdktf';
+import { Testing, TerraformStack } from 'cdktn';
 import { UpstashProvider } from '../../providers/generated/upstash/provider';
 import { RedisDatabase } from '../../providers/generated/upstash/redis-database';
 import { checkAgainstSchema, type SchemaProblem } from '../support/schema-check';

@@ -1,4 +1,4 @@
-import { Testing, TerraformStack } from 'cdktf';
+import { Testing, TerraformStack } from 'cdktn';
 import { Folder } from '../../providers/generated/grafana/folder';
 import { GrafanaProvider } from '../../providers/generated/grafana/provider';
 import { UpstashProvider } from '../../providers/generated/upstash/provider';

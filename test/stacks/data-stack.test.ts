@@ -1,9 +1,9 @@
-import { Testing } from 'cdktf';
+import { Testing } from 'cdktn';
 import { ENVIRONMENT_NAMES, environment } from '../../config';
 import { RedisDatabase } from '../../providers/generated/upstash/redis-database';
 import { UpstashProvider } from '../../providers/generated/upstash/provider';
 import { checkAgainstSchema, formatProblems } from '../support/schema-check';
-import { inventory, resources } from '../constructs/cdktf-test-kit';
+import { inventory, resources } from '../support/cdk-test-kit';
 import { synthesizeApp } from './synthesized-app';
 
 const app = synthesizeApp();

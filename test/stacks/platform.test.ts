@@ -1,7 +1,7 @@
-import { Testing } from 'cdktf';
+import { Testing } from 'cdktn';
 import { ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentConfig } from '../../config';
 import { buildApp } from '../../main';
-import { asList, inlinePolicies, leastPrivilegeViolations, scrubHashes } from '../constructs/cdktf-test-kit';
+import { asList, inlinePolicies, leastPrivilegeViolations, scrubHashes } from '../support/cdk-test-kit';
 import { synthesizeApp } from './synthesized-app';
 
 const app = synthesizeApp();

@@ -1,9 +1,9 @@
-import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
+import { Apigatewayv2Stage } from '@cdktn/provider-aws/lib/apigatewayv2-stage';
+import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
+import { SchedulerSchedule } from '@cdktn/provider-aws/lib/scheduler-schedule';
 import { deploymentOf, environment } from '../../config';
 import { SECRET_ID_ENV } from '../../lambdas/rotation/secret-names';
-import { inlinePolicies, inventory, ref, resources } from '../constructs/cdktf-test-kit';
+import { inlinePolicies, inventory, ref, resources } from '../support/cdk-test-kit';
 import { synthesizeApp } from './synthesized-app';
 
 const app = synthesizeApp();
@@ -74,7 +74,7 @@ describe('<env>-runtime', () => {
     const settings = deployment.lambdas[name];
     expect(s.text).toHaveResourceWithProperties(LambdaFunction, {
       function_name: `clarivum-prod-${name}`,
-      runtime: 'nodejs22.x',
+      runtime: 'nodejs24.x',
       architectures: ['arm64'],
       memory_size: settings.memoryMb,
       timeout: settings.timeoutSeconds,

@@ -1,11 +1,11 @@
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsmanager-secret-rotation';
+import { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
+import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
+import { SecretsmanagerSecret } from '@cdktn/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretRotation } from '@cdktn/provider-aws/lib/secretsmanager-secret-rotation';
 import { environment } from '../../config';
 import { ROTATION_TAGS, UNSEEDED_SECRET_STRING, secretNames } from '../../lambdas/rotation/secret-names';
-import { inlinePolicies, inventory, ref, resources } from '../constructs/cdktf-test-kit';
+import { inlinePolicies, inventory, ref, resources } from '../support/cdk-test-kit';
 import { synthesizeApp } from './synthesized-app';
 
 const app = synthesizeApp();
@@ -88,7 +88,7 @@ describe('<env>-secrets', () => {
   it('runs the rotation function on Node 22 arm64 with the Developer API key and guardrails secret ids', () => {
     expect(s.text).toHaveResourceWithProperties(LambdaFunction, {
       function_name: 'clarivum-prod-rotation',
-      runtime: 'nodejs22.x',
+      runtime: 'nodejs24.x',
       architectures: ['arm64'],
       environment: { variables: {
         DEVELOPER_API_SECRET_ID: ref(stack.developerApiKey.secret, 'arn'),

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type EnvironmentStacks } from '../../main';
-import type { Synthesized } from '../constructs/cdktf-test-kit';
+import type { Synthesized } from '../support/cdk-test-kit';
 
 export interface SynthesizedApp {
   readonly outdir: string;

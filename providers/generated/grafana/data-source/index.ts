@@ -1,14 +1,14 @@
 // GENERATED FILE: DO NOT EDIT. Regenerate with `npm run gen:providers`.
-// Source: providers/schemas/grafana.json (grafana/grafana 4.45.1), @cdktf/provider-generator 0.21.0.
+// Source: providers/schemas/grafana.json (grafana/grafana 4.45.1), @cdktn/provider-generator 0.24.0.
 // https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/data_source
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
-import * as cdktf from 'cdktf';
+import * as cdktn from 'cdktn';
 
 // Configuration
 
-export interface DataSourceConfig extends cdktf.TerraformMetaArguments {
+export interface DataSourceConfig extends cdktn.TerraformMetaArguments {
   /**
   * The method by which Grafana will access the data source: `proxy` or `direct`.
   *
@@ -20,7 +20,7 @@ export interface DataSourceConfig extends cdktf.TerraformMetaArguments {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/data_source#basic_auth_enabled DataSource#basic_auth_enabled}
   */
-  readonly basicAuthEnabled?: boolean | cdktf.IResolvable;
+  readonly basicAuthEnabled?: boolean | cdktn.IResolvable;
   /**
   * Basic auth username. Defaults to ``.
   *
@@ -51,7 +51,7 @@ export interface DataSourceConfig extends cdktf.TerraformMetaArguments {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/data_source#is_default DataSource#is_default}
   */
-  readonly isDefault?: boolean | cdktf.IResolvable;
+  readonly isDefault?: boolean | cdktn.IResolvable;
   /**
   * Serialized JSON string containing the json data.
   *
@@ -111,7 +111,7 @@ export interface DataSourceConfig extends cdktf.TerraformMetaArguments {
 /**
 * Represents a {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/data_source grafana_data_source}
 */
-export class DataSource extends cdktf.TerraformResource {
+export class DataSource extends cdktn.TerraformResource {
 
   // =================
   // STATIC PROPERTIES
@@ -122,14 +122,14 @@ export class DataSource extends cdktf.TerraformResource {
   // STATIC Methods
   // ==============
   /**
-  * Generates CDKTF code for importing a DataSource resource upon running "cdktf plan <stack-name>"
+  * Generates CDKTN code for importing a DataSource resource upon running "cdktn plan <stack-name>"
   * @param scope The scope in which to define this construct
   * @param importToId The construct id used in the generated config for the DataSource to import
   * @param importFromId The id of the existing DataSource that should be imported. Refer to the {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/data_source#import import section} in the documentation of this resource for the id to use
   * @param provider? Optional instance of the provider where the DataSource to import is found
   */
-  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
-        return new cdktf.ImportableResource(scope, importToId, { terraformResourceType: "grafana_data_source", importId: importFromId, provider });
+  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktn.TerraformProvider) {
+        return new cdktn.ImportableResource(scope, importToId, { terraformResourceType: "grafana_data_source", importId: importFromId, provider });
       }
 
   // ===========
@@ -198,11 +198,11 @@ export class DataSource extends cdktf.TerraformResource {
   }
 
   // basic_auth_enabled - computed: false, optional: true, required: false
-  private _basicAuthEnabled?: boolean | cdktf.IResolvable; 
+  private _basicAuthEnabled?: boolean | cdktn.IResolvable; 
   public get basicAuthEnabled() {
     return this.getBooleanAttribute('basic_auth_enabled');
   }
-  public set basicAuthEnabled(value: boolean | cdktf.IResolvable) {
+  public set basicAuthEnabled(value: boolean | cdktn.IResolvable) {
     this._basicAuthEnabled = value;
   }
   public resetBasicAuthEnabled() {
@@ -278,11 +278,11 @@ export class DataSource extends cdktf.TerraformResource {
   }
 
   // is_default - computed: false, optional: true, required: false
-  private _isDefault?: boolean | cdktf.IResolvable; 
+  private _isDefault?: boolean | cdktn.IResolvable; 
   public get isDefault() {
     return this.getBooleanAttribute('is_default');
   }
-  public set isDefault(value: boolean | cdktf.IResolvable) {
+  public set isDefault(value: boolean | cdktn.IResolvable) {
     this._isDefault = value;
   }
   public resetIsDefault() {
@@ -437,119 +437,119 @@ export class DataSource extends cdktf.TerraformResource {
 
   protected synthesizeAttributes(): { [name: string]: any } {
     return {
-      access_mode: cdktf.stringToTerraform(this._accessMode),
-      basic_auth_enabled: cdktf.booleanToTerraform(this._basicAuthEnabled),
-      basic_auth_username: cdktf.stringToTerraform(this._basicAuthUsername),
-      database_name: cdktf.stringToTerraform(this._databaseName),
-      http_headers: cdktf.hashMapper(cdktf.stringToTerraform)(this._httpHeaders),
-      id: cdktf.stringToTerraform(this._id),
-      is_default: cdktf.booleanToTerraform(this._isDefault),
-      json_data_encoded: cdktf.stringToTerraform(this._jsonDataEncoded),
-      name: cdktf.stringToTerraform(this._name),
-      org_id: cdktf.stringToTerraform(this._orgId),
-      private_data_source_connect_network_id: cdktf.stringToTerraform(this._privateDataSourceConnectNetworkId),
-      secure_json_data_encoded: cdktf.stringToTerraform(this._secureJsonDataEncoded),
-      type: cdktf.stringToTerraform(this._type),
-      uid: cdktf.stringToTerraform(this._uid),
-      url: cdktf.stringToTerraform(this._url),
-      username: cdktf.stringToTerraform(this._username),
+      access_mode: cdktn.stringToTerraform(this._accessMode),
+      basic_auth_enabled: cdktn.booleanToTerraform(this._basicAuthEnabled),
+      basic_auth_username: cdktn.stringToTerraform(this._basicAuthUsername),
+      database_name: cdktn.stringToTerraform(this._databaseName),
+      http_headers: cdktn.hashMapper(cdktn.stringToTerraform)(this._httpHeaders),
+      id: cdktn.stringToTerraform(this._id),
+      is_default: cdktn.booleanToTerraform(this._isDefault),
+      json_data_encoded: cdktn.stringToTerraform(this._jsonDataEncoded),
+      name: cdktn.stringToTerraform(this._name),
+      org_id: cdktn.stringToTerraform(this._orgId),
+      private_data_source_connect_network_id: cdktn.stringToTerraform(this._privateDataSourceConnectNetworkId),
+      secure_json_data_encoded: cdktn.stringToTerraform(this._secureJsonDataEncoded),
+      type: cdktn.stringToTerraform(this._type),
+      uid: cdktn.stringToTerraform(this._uid),
+      url: cdktn.stringToTerraform(this._url),
+      username: cdktn.stringToTerraform(this._username),
     };
   }
 
   protected synthesizeHclAttributes(): { [name: string]: any } {
     const attrs = {
       access_mode: {
-        value: cdktf.stringToHclTerraform(this._accessMode),
+        value: cdktn.stringToHclTerraform(this._accessMode),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       basic_auth_enabled: {
-        value: cdktf.booleanToHclTerraform(this._basicAuthEnabled),
+        value: cdktn.booleanToHclTerraform(this._basicAuthEnabled),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
       },
       basic_auth_username: {
-        value: cdktf.stringToHclTerraform(this._basicAuthUsername),
+        value: cdktn.stringToHclTerraform(this._basicAuthUsername),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       database_name: {
-        value: cdktf.stringToHclTerraform(this._databaseName),
+        value: cdktn.stringToHclTerraform(this._databaseName),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       http_headers: {
-        value: cdktf.hashMapperHcl(cdktf.stringToHclTerraform)(this._httpHeaders),
+        value: cdktn.hashMapperHcl(cdktn.stringToHclTerraform)(this._httpHeaders),
         isBlock: false,
         type: "map",
         storageClassType: "stringMap",
       },
       id: {
-        value: cdktf.stringToHclTerraform(this._id),
+        value: cdktn.stringToHclTerraform(this._id),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       is_default: {
-        value: cdktf.booleanToHclTerraform(this._isDefault),
+        value: cdktn.booleanToHclTerraform(this._isDefault),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
       },
       json_data_encoded: {
-        value: cdktf.stringToHclTerraform(this._jsonDataEncoded),
+        value: cdktn.stringToHclTerraform(this._jsonDataEncoded),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       name: {
-        value: cdktf.stringToHclTerraform(this._name),
+        value: cdktn.stringToHclTerraform(this._name),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       org_id: {
-        value: cdktf.stringToHclTerraform(this._orgId),
+        value: cdktn.stringToHclTerraform(this._orgId),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       private_data_source_connect_network_id: {
-        value: cdktf.stringToHclTerraform(this._privateDataSourceConnectNetworkId),
+        value: cdktn.stringToHclTerraform(this._privateDataSourceConnectNetworkId),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       secure_json_data_encoded: {
-        value: cdktf.stringToHclTerraform(this._secureJsonDataEncoded),
+        value: cdktn.stringToHclTerraform(this._secureJsonDataEncoded),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       type: {
-        value: cdktf.stringToHclTerraform(this._type),
+        value: cdktn.stringToHclTerraform(this._type),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       uid: {
-        value: cdktf.stringToHclTerraform(this._uid),
+        value: cdktn.stringToHclTerraform(this._uid),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       url: {
-        value: cdktf.stringToHclTerraform(this._url),
+        value: cdktn.stringToHclTerraform(this._url),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       username: {
-        value: cdktf.stringToHclTerraform(this._username),
+        value: cdktn.stringToHclTerraform(this._username),
         isBlock: false,
         type: "simple",
         storageClassType: "string",

@@ -1,14 +1,14 @@
 // GENERATED FILE: DO NOT EDIT. Regenerate with `npm run gen:providers`.
-// Source: providers/schemas/grafana.json (grafana/grafana 4.45.1), @cdktf/provider-generator 0.21.0.
+// Source: providers/schemas/grafana.json (grafana/grafana 4.45.1), @cdktn/provider-generator 0.24.0.
 // https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/notification_policy
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
-import * as cdktf from 'cdktf';
+import * as cdktn from 'cdktn';
 
 // Configuration
 
-export interface NotificationPolicyConfig extends cdktf.TerraformMetaArguments {
+export interface NotificationPolicyConfig extends cdktn.TerraformMetaArguments {
   /**
   * The default contact point to route all unmatched notifications to.
   *
@@ -20,7 +20,7 @@ export interface NotificationPolicyConfig extends cdktf.TerraformMetaArguments {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/notification_policy#disable_provenance NotificationPolicy#disable_provenance}
   */
-  readonly disableProvenance?: boolean | cdktf.IResolvable;
+  readonly disableProvenance?: boolean | cdktn.IResolvable;
   /**
   * A list of alert labels to group alerts into notifications by.
   *
@@ -63,7 +63,7 @@ export interface NotificationPolicyConfig extends cdktf.TerraformMetaArguments {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/notification_policy#policy NotificationPolicy#policy}
   */
-  readonly policy?: NotificationPolicyPolicy[] | cdktf.IResolvable;
+  readonly policy?: NotificationPolicyPolicy[] | cdktn.IResolvable;
 }
 export interface NotificationPolicyPolicyMatcher {
   /**
@@ -86,39 +86,39 @@ export interface NotificationPolicyPolicyMatcher {
   readonly value: string;
 }
 
-export function notificationPolicyPolicyMatcherToTerraform(struct?: NotificationPolicyPolicyMatcher | cdktf.IResolvable): any {
-  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
-  if (cdktf.isComplexElement(struct)) {
-    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+export function notificationPolicyPolicyMatcherToTerraform(struct?: NotificationPolicyPolicyMatcher | cdktn.IResolvable): any {
+  if (!cdktn.canInspect(struct) || cdktn.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktn.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdktn.io/docs/concepts/resources#references");
   }
   return {
-    label: cdktf.stringToTerraform(struct!.label),
-    match: cdktf.stringToTerraform(struct!.match),
-    value: cdktf.stringToTerraform(struct!.value),
+    label: cdktn.stringToTerraform(struct!.label),
+    match: cdktn.stringToTerraform(struct!.match),
+    value: cdktn.stringToTerraform(struct!.value),
   }
 }
 
 
-export function notificationPolicyPolicyMatcherToHclTerraform(struct?: NotificationPolicyPolicyMatcher | cdktf.IResolvable): any {
-  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
-  if (cdktf.isComplexElement(struct)) {
-    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+export function notificationPolicyPolicyMatcherToHclTerraform(struct?: NotificationPolicyPolicyMatcher | cdktn.IResolvable): any {
+  if (!cdktn.canInspect(struct) || cdktn.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktn.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdktn.io/docs/concepts/resources#references");
   }
   const attrs = {
     label: {
-      value: cdktf.stringToHclTerraform(struct!.label),
+      value: cdktn.stringToHclTerraform(struct!.label),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
     },
     match: {
-      value: cdktf.stringToHclTerraform(struct!.match),
+      value: cdktn.stringToHclTerraform(struct!.match),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
     },
     value: {
-      value: cdktf.stringToHclTerraform(struct!.value),
+      value: cdktn.stringToHclTerraform(struct!.value),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
@@ -129,9 +129,9 @@ export function notificationPolicyPolicyMatcherToHclTerraform(struct?: Notificat
   return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
 }
 
-export class NotificationPolicyPolicyMatcherOutputReference extends cdktf.ComplexObject {
+export class NotificationPolicyPolicyMatcherOutputReference extends cdktn.ComplexObject {
   private isEmptyObject = false;
-  private resolvableValue?: cdktf.IResolvable;
+  private resolvableValue?: cdktn.IResolvable;
 
   /**
   * @param terraformResource The parent resource
@@ -139,11 +139,11 @@ export class NotificationPolicyPolicyMatcherOutputReference extends cdktf.Comple
   * @param complexObjectIndex the index of this item in the list
   * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
   */
-  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+  public constructor(terraformResource: cdktn.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
     super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
   }
 
-  public get internalValue(): NotificationPolicyPolicyMatcher | cdktf.IResolvable | undefined {
+  public get internalValue(): NotificationPolicyPolicyMatcher | cdktn.IResolvable | undefined {
     if (this.resolvableValue) {
       return this.resolvableValue;
     }
@@ -164,7 +164,7 @@ export class NotificationPolicyPolicyMatcherOutputReference extends cdktf.Comple
     return hasAnyValues ? internalValueResult : undefined;
   }
 
-  public set internalValue(value: NotificationPolicyPolicyMatcher | cdktf.IResolvable | undefined) {
+  public set internalValue(value: NotificationPolicyPolicyMatcher | cdktn.IResolvable | undefined) {
     if (value === undefined) {
       this.isEmptyObject = false;
       this.resolvableValue = undefined;
@@ -172,7 +172,7 @@ export class NotificationPolicyPolicyMatcherOutputReference extends cdktf.Comple
       this._match = undefined;
       this._value = undefined;
     }
-    else if (cdktf.Tokenization.isResolvable(value)) {
+    else if (cdktn.Tokenization.isResolvable(value)) {
       this.isEmptyObject = false;
       this.resolvableValue = value;
     }
@@ -225,16 +225,16 @@ export class NotificationPolicyPolicyMatcherOutputReference extends cdktf.Comple
   }
 }
 
-export class NotificationPolicyPolicyMatcherList extends cdktf.ComplexList {
-  public internalValue? : NotificationPolicyPolicyMatcher[] | cdktf.IResolvable
+export class NotificationPolicyPolicyMatcherList extends cdktn.ComplexList {
+  public internalValue? : NotificationPolicyPolicyMatcher[] | cdktn.IResolvable
 
   /**
   * @param terraformResource The parent resource
   * @param terraformAttribute The attribute on the parent resource this class is referencing
   * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
   */
-  constructor(protected terraformResource: cdktf.IInterpolatingParent, protected terraformAttribute: string, protected wrapsSet: boolean) {
-    super(terraformResource, terraformAttribute, wrapsSet)
+  constructor(terraformResource: cdktn.IInterpolatingParent, terraformAttribute: string, wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet);
   }
 
   /**
@@ -262,7 +262,7 @@ export interface NotificationPolicyPolicy {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/notification_policy#continue NotificationPolicy#continue}
   */
-  readonly continue?: boolean | cdktf.IResolvable;
+  readonly continue?: boolean | cdktn.IResolvable;
   /**
   * A list of alert labels to group alerts into notifications by.
   *
@@ -298,97 +298,97 @@ export interface NotificationPolicyPolicy {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/notification_policy#matcher NotificationPolicy#matcher}
   */
-  readonly matcher?: NotificationPolicyPolicyMatcher[] | cdktf.IResolvable;
+  readonly matcher?: NotificationPolicyPolicyMatcher[] | cdktn.IResolvable;
   /**
   * policy block
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/notification_policy#policy NotificationPolicy#policy}
   */
-  readonly policy?: NotificationPolicyPolicy[] | cdktf.IResolvable;
+  readonly policy?: NotificationPolicyPolicy[] | cdktn.IResolvable;
 }
 
-export function notificationPolicyPolicyToTerraform(struct?: NotificationPolicyPolicy | cdktf.IResolvable): any {
-  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
-  if (cdktf.isComplexElement(struct)) {
-    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+export function notificationPolicyPolicyToTerraform(struct?: NotificationPolicyPolicy | cdktn.IResolvable): any {
+  if (!cdktn.canInspect(struct) || cdktn.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktn.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdktn.io/docs/concepts/resources#references");
   }
   return {
-    active_timings: cdktf.listMapper(cdktf.stringToTerraform, false)(struct!.activeTimings),
-    contact_point: cdktf.stringToTerraform(struct!.contactPoint),
-    continue: cdktf.booleanToTerraform(struct!.continue),
-    group_by: cdktf.listMapper(cdktf.stringToTerraform, false)(struct!.groupBy),
-    group_interval: cdktf.stringToTerraform(struct!.groupInterval),
-    group_wait: cdktf.stringToTerraform(struct!.groupWait),
-    mute_timings: cdktf.listMapper(cdktf.stringToTerraform, false)(struct!.muteTimings),
-    repeat_interval: cdktf.stringToTerraform(struct!.repeatInterval),
-    matcher: cdktf.listMapper(notificationPolicyPolicyMatcherToTerraform, true)(struct!.matcher),
-    policy: cdktf.listMapper(notificationPolicyPolicyToTerraform, true)(struct!.policy),
+    active_timings: cdktn.listMapper(cdktn.stringToTerraform, false)(struct!.activeTimings),
+    contact_point: cdktn.stringToTerraform(struct!.contactPoint),
+    continue: cdktn.booleanToTerraform(struct!.continue),
+    group_by: cdktn.listMapper(cdktn.stringToTerraform, false)(struct!.groupBy),
+    group_interval: cdktn.stringToTerraform(struct!.groupInterval),
+    group_wait: cdktn.stringToTerraform(struct!.groupWait),
+    mute_timings: cdktn.listMapper(cdktn.stringToTerraform, false)(struct!.muteTimings),
+    repeat_interval: cdktn.stringToTerraform(struct!.repeatInterval),
+    matcher: cdktn.listMapper(notificationPolicyPolicyMatcherToTerraform, true)(struct!.matcher),
+    policy: cdktn.listMapper(notificationPolicyPolicyToTerraform, true)(struct!.policy),
   }
 }
 
 
-export function notificationPolicyPolicyToHclTerraform(struct?: NotificationPolicyPolicy | cdktf.IResolvable): any {
-  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
-  if (cdktf.isComplexElement(struct)) {
-    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+export function notificationPolicyPolicyToHclTerraform(struct?: NotificationPolicyPolicy | cdktn.IResolvable): any {
+  if (!cdktn.canInspect(struct) || cdktn.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktn.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdktn.io/docs/concepts/resources#references");
   }
   const attrs = {
     active_timings: {
-      value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(struct!.activeTimings),
+      value: cdktn.listMapperHcl(cdktn.stringToHclTerraform, false)(struct!.activeTimings),
       isBlock: false,
       type: "list",
       storageClassType: "stringList",
     },
     contact_point: {
-      value: cdktf.stringToHclTerraform(struct!.contactPoint),
+      value: cdktn.stringToHclTerraform(struct!.contactPoint),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
     },
     continue: {
-      value: cdktf.booleanToHclTerraform(struct!.continue),
+      value: cdktn.booleanToHclTerraform(struct!.continue),
       isBlock: false,
       type: "simple",
       storageClassType: "boolean",
     },
     group_by: {
-      value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(struct!.groupBy),
+      value: cdktn.listMapperHcl(cdktn.stringToHclTerraform, false)(struct!.groupBy),
       isBlock: false,
       type: "list",
       storageClassType: "stringList",
     },
     group_interval: {
-      value: cdktf.stringToHclTerraform(struct!.groupInterval),
+      value: cdktn.stringToHclTerraform(struct!.groupInterval),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
     },
     group_wait: {
-      value: cdktf.stringToHclTerraform(struct!.groupWait),
+      value: cdktn.stringToHclTerraform(struct!.groupWait),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
     },
     mute_timings: {
-      value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(struct!.muteTimings),
+      value: cdktn.listMapperHcl(cdktn.stringToHclTerraform, false)(struct!.muteTimings),
       isBlock: false,
       type: "list",
       storageClassType: "stringList",
     },
     repeat_interval: {
-      value: cdktf.stringToHclTerraform(struct!.repeatInterval),
+      value: cdktn.stringToHclTerraform(struct!.repeatInterval),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
     },
     matcher: {
-      value: cdktf.listMapperHcl(notificationPolicyPolicyMatcherToHclTerraform, true)(struct!.matcher),
+      value: cdktn.listMapperHcl(notificationPolicyPolicyMatcherToHclTerraform, true)(struct!.matcher),
       isBlock: true,
       type: "set",
       storageClassType: "NotificationPolicyPolicyMatcherList",
     },
     policy: {
-      value: cdktf.listMapperHcl(notificationPolicyPolicyToHclTerraform, true)(struct!.policy),
+      value: cdktn.listMapperHcl(notificationPolicyPolicyToHclTerraform, true)(struct!.policy),
       isBlock: true,
       type: "list",
       storageClassType: "NotificationPolicyPolicyList",
@@ -399,9 +399,9 @@ export function notificationPolicyPolicyToHclTerraform(struct?: NotificationPoli
   return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
 }
 
-export class NotificationPolicyPolicyOutputReference extends cdktf.ComplexObject {
+export class NotificationPolicyPolicyOutputReference extends cdktn.ComplexObject {
   private isEmptyObject = false;
-  private resolvableValue?: cdktf.IResolvable;
+  private resolvableValue?: cdktn.IResolvable;
 
   /**
   * @param terraformResource The parent resource
@@ -409,11 +409,11 @@ export class NotificationPolicyPolicyOutputReference extends cdktf.ComplexObject
   * @param complexObjectIndex the index of this item in the list
   * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
   */
-  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+  public constructor(terraformResource: cdktn.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
     super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
   }
 
-  public get internalValue(): NotificationPolicyPolicy | cdktf.IResolvable | undefined {
+  public get internalValue(): NotificationPolicyPolicy | cdktn.IResolvable | undefined {
     if (this.resolvableValue) {
       return this.resolvableValue;
     }
@@ -462,7 +462,7 @@ export class NotificationPolicyPolicyOutputReference extends cdktf.ComplexObject
     return hasAnyValues ? internalValueResult : undefined;
   }
 
-  public set internalValue(value: NotificationPolicyPolicy | cdktf.IResolvable | undefined) {
+  public set internalValue(value: NotificationPolicyPolicy | cdktn.IResolvable | undefined) {
     if (value === undefined) {
       this.isEmptyObject = false;
       this.resolvableValue = undefined;
@@ -477,7 +477,7 @@ export class NotificationPolicyPolicyOutputReference extends cdktf.ComplexObject
       this._matcher.internalValue = undefined;
       this._policy.internalValue = undefined;
     }
-    else if (cdktf.Tokenization.isResolvable(value)) {
+    else if (cdktn.Tokenization.isResolvable(value)) {
       this.isEmptyObject = false;
       this.resolvableValue = value;
     }
@@ -530,11 +530,11 @@ export class NotificationPolicyPolicyOutputReference extends cdktf.ComplexObject
   }
 
   // continue - computed: false, optional: true, required: false
-  private _continue?: boolean | cdktf.IResolvable; 
+  private _continue?: boolean | cdktn.IResolvable; 
   public get continue() {
     return this.getBooleanAttribute('continue');
   }
-  public set continue(value: boolean | cdktf.IResolvable) {
+  public set continue(value: boolean | cdktn.IResolvable) {
     this._continue = value;
   }
   public resetContinue() {
@@ -630,7 +630,7 @@ export class NotificationPolicyPolicyOutputReference extends cdktf.ComplexObject
   public get matcher() {
     return this._matcher;
   }
-  public putMatcher(value: NotificationPolicyPolicyMatcher[] | cdktf.IResolvable) {
+  public putMatcher(value: NotificationPolicyPolicyMatcher[] | cdktn.IResolvable) {
     this._matcher.internalValue = value;
   }
   public resetMatcher() {
@@ -646,7 +646,7 @@ export class NotificationPolicyPolicyOutputReference extends cdktf.ComplexObject
   public get policy() {
     return this._policy;
   }
-  public putPolicy(value: NotificationPolicyPolicy[] | cdktf.IResolvable) {
+  public putPolicy(value: NotificationPolicyPolicy[] | cdktn.IResolvable) {
     this._policy.internalValue = value;
   }
   public resetPolicy() {
@@ -658,16 +658,16 @@ export class NotificationPolicyPolicyOutputReference extends cdktf.ComplexObject
   }
 }
 
-export class NotificationPolicyPolicyList extends cdktf.ComplexList {
-  public internalValue? : NotificationPolicyPolicy[] | cdktf.IResolvable
+export class NotificationPolicyPolicyList extends cdktn.ComplexList {
+  public internalValue? : NotificationPolicyPolicy[] | cdktn.IResolvable
 
   /**
   * @param terraformResource The parent resource
   * @param terraformAttribute The attribute on the parent resource this class is referencing
   * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
   */
-  constructor(protected terraformResource: cdktf.IInterpolatingParent, protected terraformAttribute: string, protected wrapsSet: boolean) {
-    super(terraformResource, terraformAttribute, wrapsSet)
+  constructor(terraformResource: cdktn.IInterpolatingParent, terraformAttribute: string, wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet);
   }
 
   /**
@@ -681,7 +681,7 @@ export class NotificationPolicyPolicyList extends cdktf.ComplexList {
 /**
 * Represents a {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/notification_policy grafana_notification_policy}
 */
-export class NotificationPolicy extends cdktf.TerraformResource {
+export class NotificationPolicy extends cdktn.TerraformResource {
 
   // =================
   // STATIC PROPERTIES
@@ -692,14 +692,14 @@ export class NotificationPolicy extends cdktf.TerraformResource {
   // STATIC Methods
   // ==============
   /**
-  * Generates CDKTF code for importing a NotificationPolicy resource upon running "cdktf plan <stack-name>"
+  * Generates CDKTN code for importing a NotificationPolicy resource upon running "cdktn plan <stack-name>"
   * @param scope The scope in which to define this construct
   * @param importToId The construct id used in the generated config for the NotificationPolicy to import
   * @param importFromId The id of the existing NotificationPolicy that should be imported. Refer to the {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs/resources/notification_policy#import import section} in the documentation of this resource for the id to use
   * @param provider? Optional instance of the provider where the NotificationPolicy to import is found
   */
-  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
-        return new cdktf.ImportableResource(scope, importToId, { terraformResourceType: "grafana_notification_policy", importId: importFromId, provider });
+  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktn.TerraformProvider) {
+        return new cdktn.ImportableResource(scope, importToId, { terraformResourceType: "grafana_notification_policy", importId: importFromId, provider });
       }
 
   // ===========
@@ -758,11 +758,11 @@ export class NotificationPolicy extends cdktf.TerraformResource {
   }
 
   // disable_provenance - computed: false, optional: true, required: false
-  private _disableProvenance?: boolean | cdktf.IResolvable; 
+  private _disableProvenance?: boolean | cdktn.IResolvable; 
   public get disableProvenance() {
     return this.getBooleanAttribute('disable_provenance');
   }
-  public set disableProvenance(value: boolean | cdktf.IResolvable) {
+  public set disableProvenance(value: boolean | cdktn.IResolvable) {
     this._disableProvenance = value;
   }
   public resetDisableProvenance() {
@@ -871,7 +871,7 @@ export class NotificationPolicy extends cdktf.TerraformResource {
   public get policy() {
     return this._policy;
   }
-  public putPolicy(value: NotificationPolicyPolicy[] | cdktf.IResolvable) {
+  public putPolicy(value: NotificationPolicyPolicy[] | cdktn.IResolvable) {
     this._policy.internalValue = value;
   }
   public resetPolicy() {
@@ -888,70 +888,70 @@ export class NotificationPolicy extends cdktf.TerraformResource {
 
   protected synthesizeAttributes(): { [name: string]: any } {
     return {
-      contact_point: cdktf.stringToTerraform(this._contactPoint),
-      disable_provenance: cdktf.booleanToTerraform(this._disableProvenance),
-      group_by: cdktf.listMapper(cdktf.stringToTerraform, false)(this._groupBy),
-      group_interval: cdktf.stringToTerraform(this._groupInterval),
-      group_wait: cdktf.stringToTerraform(this._groupWait),
-      id: cdktf.stringToTerraform(this._id),
-      org_id: cdktf.stringToTerraform(this._orgId),
-      repeat_interval: cdktf.stringToTerraform(this._repeatInterval),
-      policy: cdktf.listMapper(notificationPolicyPolicyToTerraform, true)(this._policy.internalValue),
+      contact_point: cdktn.stringToTerraform(this._contactPoint),
+      disable_provenance: cdktn.booleanToTerraform(this._disableProvenance),
+      group_by: cdktn.listMapper(cdktn.stringToTerraform, false)(this._groupBy),
+      group_interval: cdktn.stringToTerraform(this._groupInterval),
+      group_wait: cdktn.stringToTerraform(this._groupWait),
+      id: cdktn.stringToTerraform(this._id),
+      org_id: cdktn.stringToTerraform(this._orgId),
+      repeat_interval: cdktn.stringToTerraform(this._repeatInterval),
+      policy: cdktn.listMapper(notificationPolicyPolicyToTerraform, true)(this._policy.internalValue),
     };
   }
 
   protected synthesizeHclAttributes(): { [name: string]: any } {
     const attrs = {
       contact_point: {
-        value: cdktf.stringToHclTerraform(this._contactPoint),
+        value: cdktn.stringToHclTerraform(this._contactPoint),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       disable_provenance: {
-        value: cdktf.booleanToHclTerraform(this._disableProvenance),
+        value: cdktn.booleanToHclTerraform(this._disableProvenance),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
       },
       group_by: {
-        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._groupBy),
+        value: cdktn.listMapperHcl(cdktn.stringToHclTerraform, false)(this._groupBy),
         isBlock: false,
         type: "list",
         storageClassType: "stringList",
       },
       group_interval: {
-        value: cdktf.stringToHclTerraform(this._groupInterval),
+        value: cdktn.stringToHclTerraform(this._groupInterval),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       group_wait: {
-        value: cdktf.stringToHclTerraform(this._groupWait),
+        value: cdktn.stringToHclTerraform(this._groupWait),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       id: {
-        value: cdktf.stringToHclTerraform(this._id),
+        value: cdktn.stringToHclTerraform(this._id),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       org_id: {
-        value: cdktf.stringToHclTerraform(this._orgId),
+        value: cdktn.stringToHclTerraform(this._orgId),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       repeat_interval: {
-        value: cdktf.stringToHclTerraform(this._repeatInterval),
+        value: cdktn.stringToHclTerraform(this._repeatInterval),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       policy: {
-        value: cdktf.listMapperHcl(notificationPolicyPolicyToHclTerraform, true)(this._policy.internalValue),
+        value: cdktn.listMapperHcl(notificationPolicyPolicyToHclTerraform, true)(this._policy.internalValue),
         isBlock: true,
         type: "list",
         storageClassType: "NotificationPolicyPolicyList",

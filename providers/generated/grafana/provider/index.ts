@@ -1,10 +1,10 @@
 // GENERATED FILE: DO NOT EDIT. Regenerate with `npm run gen:providers`.
-// Source: providers/schemas/grafana.json (grafana/grafana 4.45.1), @cdktf/provider-generator 0.21.0.
+// Source: providers/schemas/grafana.json (grafana/grafana 4.45.1), @cdktn/provider-generator 0.24.0.
 // https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
-import * as cdktf from 'cdktf';
+import * as cdktn from 'cdktn';
 
 // Configuration
 
@@ -92,7 +92,7 @@ export interface GrafanaProviderConfig {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs#insecure_skip_verify GrafanaProvider#insecure_skip_verify}
   */
-  readonly insecureSkipVerify?: boolean | cdktf.IResolvable;
+  readonly insecureSkipVerify?: boolean | cdktn.IResolvable;
   /**
   * The k6 Cloud API token. May alternatively be set via the `GRAFANA_K6_ACCESS_TOKEN` environment variable.
   *
@@ -164,7 +164,7 @@ export interface GrafanaProviderConfig {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs#store_dashboard_sha256 GrafanaProvider#store_dashboard_sha256}
   */
-  readonly storeDashboardSha256?: boolean | cdktf.IResolvable;
+  readonly storeDashboardSha256?: boolean | cdktn.IResolvable;
   /**
   * Client TLS certificate (file path or literal value) to use to authenticate to the Grafana server.
   *
@@ -194,7 +194,7 @@ export interface GrafanaProviderConfig {
 /**
 * Represents a {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs grafana}
 */
-export class GrafanaProvider extends cdktf.TerraformProvider {
+export class GrafanaProvider extends cdktn.TerraformProvider {
 
   // =================
   // STATIC PROPERTIES
@@ -205,14 +205,14 @@ export class GrafanaProvider extends cdktf.TerraformProvider {
   // STATIC Methods
   // ==============
   /**
-  * Generates CDKTF code for importing a GrafanaProvider resource upon running "cdktf plan <stack-name>"
+  * Generates CDKTN code for importing a GrafanaProvider resource upon running "cdktn plan <stack-name>"
   * @param scope The scope in which to define this construct
   * @param importToId The construct id used in the generated config for the GrafanaProvider to import
   * @param importFromId The id of the existing GrafanaProvider that should be imported. Refer to the {@link https://registry.terraform.io/providers/grafana/grafana/4.45.1/docs#import import section} in the documentation of this resource for the id to use
   * @param provider? Optional instance of the provider where the GrafanaProvider to import is found
   */
-  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
-        return new cdktf.ImportableResource(scope, importToId, { terraformResourceType: "grafana", importId: importFromId, provider });
+  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktn.TerraformProvider) {
+        return new cdktn.ImportableResource(scope, importToId, { terraformResourceType: "grafana", importId: importFromId, provider });
       }
 
   // ===========
@@ -481,11 +481,11 @@ export class GrafanaProvider extends cdktf.TerraformProvider {
   }
 
   // insecure_skip_verify - computed: false, optional: true, required: false
-  private _insecureSkipVerify?: boolean | cdktf.IResolvable; 
+  private _insecureSkipVerify?: boolean | cdktn.IResolvable; 
   public get insecureSkipVerify() {
     return this._insecureSkipVerify;
   }
-  public set insecureSkipVerify(value: boolean | cdktf.IResolvable | undefined) {
+  public set insecureSkipVerify(value: boolean | cdktn.IResolvable | undefined) {
     this._insecureSkipVerify = value;
   }
   public resetInsecureSkipVerify() {
@@ -673,11 +673,11 @@ export class GrafanaProvider extends cdktf.TerraformProvider {
   }
 
   // store_dashboard_sha256 - computed: false, optional: true, required: false
-  private _storeDashboardSha256?: boolean | cdktf.IResolvable; 
+  private _storeDashboardSha256?: boolean | cdktn.IResolvable; 
   public get storeDashboardSha256() {
     return this._storeDashboardSha256;
   }
-  public set storeDashboardSha256(value: boolean | cdktf.IResolvable | undefined) {
+  public set storeDashboardSha256(value: boolean | cdktn.IResolvable | undefined) {
     this._storeDashboardSha256 = value;
   }
   public resetStoreDashboardSha256() {
@@ -758,217 +758,217 @@ export class GrafanaProvider extends cdktf.TerraformProvider {
 
   protected synthesizeAttributes(): { [name: string]: any } {
     return {
-      auth: cdktf.stringToTerraform(this._auth),
-      ca_cert: cdktf.stringToTerraform(this._caCert),
-      cloud_access_policy_token: cdktf.stringToTerraform(this._cloudAccessPolicyToken),
-      cloud_api_url: cdktf.stringToTerraform(this._cloudApiUrl),
-      cloud_provider_access_token: cdktf.stringToTerraform(this._cloudProviderAccessToken),
-      cloud_provider_url: cdktf.stringToTerraform(this._cloudProviderUrl),
-      connections_api_access_token: cdktf.stringToTerraform(this._connectionsApiAccessToken),
-      connections_api_url: cdktf.stringToTerraform(this._connectionsApiUrl),
-      fleet_management_auth: cdktf.stringToTerraform(this._fleetManagementAuth),
-      fleet_management_url: cdktf.stringToTerraform(this._fleetManagementUrl),
-      frontend_o11y_api_access_token: cdktf.stringToTerraform(this._frontendO11YApiAccessToken),
-      frontend_o11y_api_url: cdktf.stringToTerraform(this._frontendO11YApiUrl),
-      http_headers: cdktf.hashMapper(cdktf.stringToTerraform)(this._httpHeaders),
-      insecure_skip_verify: cdktf.booleanToTerraform(this._insecureSkipVerify),
-      k6_access_token: cdktf.stringToTerraform(this._k6AccessToken),
-      k6_url: cdktf.stringToTerraform(this._k6Url),
-      oncall_access_token: cdktf.stringToTerraform(this._oncallAccessToken),
-      oncall_url: cdktf.stringToTerraform(this._oncallUrl),
-      org_id: cdktf.numberToTerraform(this._orgId),
-      retries: cdktf.numberToTerraform(this._retries),
-      retry_status_codes: cdktf.listMapper(cdktf.stringToTerraform, false)(this._retryStatusCodes),
-      retry_wait: cdktf.numberToTerraform(this._retryWait),
-      sm_access_token: cdktf.stringToTerraform(this._smAccessToken),
-      sm_url: cdktf.stringToTerraform(this._smUrl),
-      stack_id: cdktf.numberToTerraform(this._stackId),
-      store_dashboard_sha256: cdktf.booleanToTerraform(this._storeDashboardSha256),
-      tls_cert: cdktf.stringToTerraform(this._tlsCert),
-      tls_key: cdktf.stringToTerraform(this._tlsKey),
-      url: cdktf.stringToTerraform(this._url),
-      alias: cdktf.stringToTerraform(this._alias),
+      auth: cdktn.stringToTerraform(this._auth),
+      ca_cert: cdktn.stringToTerraform(this._caCert),
+      cloud_access_policy_token: cdktn.stringToTerraform(this._cloudAccessPolicyToken),
+      cloud_api_url: cdktn.stringToTerraform(this._cloudApiUrl),
+      cloud_provider_access_token: cdktn.stringToTerraform(this._cloudProviderAccessToken),
+      cloud_provider_url: cdktn.stringToTerraform(this._cloudProviderUrl),
+      connections_api_access_token: cdktn.stringToTerraform(this._connectionsApiAccessToken),
+      connections_api_url: cdktn.stringToTerraform(this._connectionsApiUrl),
+      fleet_management_auth: cdktn.stringToTerraform(this._fleetManagementAuth),
+      fleet_management_url: cdktn.stringToTerraform(this._fleetManagementUrl),
+      frontend_o11y_api_access_token: cdktn.stringToTerraform(this._frontendO11YApiAccessToken),
+      frontend_o11y_api_url: cdktn.stringToTerraform(this._frontendO11YApiUrl),
+      http_headers: cdktn.hashMapper(cdktn.stringToTerraform)(this._httpHeaders),
+      insecure_skip_verify: cdktn.booleanToTerraform(this._insecureSkipVerify),
+      k6_access_token: cdktn.stringToTerraform(this._k6AccessToken),
+      k6_url: cdktn.stringToTerraform(this._k6Url),
+      oncall_access_token: cdktn.stringToTerraform(this._oncallAccessToken),
+      oncall_url: cdktn.stringToTerraform(this._oncallUrl),
+      org_id: cdktn.numberToTerraform(this._orgId),
+      retries: cdktn.numberToTerraform(this._retries),
+      retry_status_codes: cdktn.listMapper(cdktn.stringToTerraform, false)(this._retryStatusCodes),
+      retry_wait: cdktn.numberToTerraform(this._retryWait),
+      sm_access_token: cdktn.stringToTerraform(this._smAccessToken),
+      sm_url: cdktn.stringToTerraform(this._smUrl),
+      stack_id: cdktn.numberToTerraform(this._stackId),
+      store_dashboard_sha256: cdktn.booleanToTerraform(this._storeDashboardSha256),
+      tls_cert: cdktn.stringToTerraform(this._tlsCert),
+      tls_key: cdktn.stringToTerraform(this._tlsKey),
+      url: cdktn.stringToTerraform(this._url),
+      alias: cdktn.stringToTerraform(this._alias),
     };
   }
 
   protected synthesizeHclAttributes(): { [name: string]: any } {
     const attrs = {
       auth: {
-        value: cdktf.stringToHclTerraform(this._auth),
+        value: cdktn.stringToHclTerraform(this._auth),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       ca_cert: {
-        value: cdktf.stringToHclTerraform(this._caCert),
+        value: cdktn.stringToHclTerraform(this._caCert),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       cloud_access_policy_token: {
-        value: cdktf.stringToHclTerraform(this._cloudAccessPolicyToken),
+        value: cdktn.stringToHclTerraform(this._cloudAccessPolicyToken),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       cloud_api_url: {
-        value: cdktf.stringToHclTerraform(this._cloudApiUrl),
+        value: cdktn.stringToHclTerraform(this._cloudApiUrl),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       cloud_provider_access_token: {
-        value: cdktf.stringToHclTerraform(this._cloudProviderAccessToken),
+        value: cdktn.stringToHclTerraform(this._cloudProviderAccessToken),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       cloud_provider_url: {
-        value: cdktf.stringToHclTerraform(this._cloudProviderUrl),
+        value: cdktn.stringToHclTerraform(this._cloudProviderUrl),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       connections_api_access_token: {
-        value: cdktf.stringToHclTerraform(this._connectionsApiAccessToken),
+        value: cdktn.stringToHclTerraform(this._connectionsApiAccessToken),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       connections_api_url: {
-        value: cdktf.stringToHclTerraform(this._connectionsApiUrl),
+        value: cdktn.stringToHclTerraform(this._connectionsApiUrl),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       fleet_management_auth: {
-        value: cdktf.stringToHclTerraform(this._fleetManagementAuth),
+        value: cdktn.stringToHclTerraform(this._fleetManagementAuth),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       fleet_management_url: {
-        value: cdktf.stringToHclTerraform(this._fleetManagementUrl),
+        value: cdktn.stringToHclTerraform(this._fleetManagementUrl),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       frontend_o11y_api_access_token: {
-        value: cdktf.stringToHclTerraform(this._frontendO11YApiAccessToken),
+        value: cdktn.stringToHclTerraform(this._frontendO11YApiAccessToken),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       frontend_o11y_api_url: {
-        value: cdktf.stringToHclTerraform(this._frontendO11YApiUrl),
+        value: cdktn.stringToHclTerraform(this._frontendO11YApiUrl),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       http_headers: {
-        value: cdktf.hashMapperHcl(cdktf.stringToHclTerraform)(this._httpHeaders),
+        value: cdktn.hashMapperHcl(cdktn.stringToHclTerraform)(this._httpHeaders),
         isBlock: false,
         type: "map",
         storageClassType: "stringMap",
       },
       insecure_skip_verify: {
-        value: cdktf.booleanToHclTerraform(this._insecureSkipVerify),
+        value: cdktn.booleanToHclTerraform(this._insecureSkipVerify),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
       },
       k6_access_token: {
-        value: cdktf.stringToHclTerraform(this._k6AccessToken),
+        value: cdktn.stringToHclTerraform(this._k6AccessToken),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       k6_url: {
-        value: cdktf.stringToHclTerraform(this._k6Url),
+        value: cdktn.stringToHclTerraform(this._k6Url),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       oncall_access_token: {
-        value: cdktf.stringToHclTerraform(this._oncallAccessToken),
+        value: cdktn.stringToHclTerraform(this._oncallAccessToken),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       oncall_url: {
-        value: cdktf.stringToHclTerraform(this._oncallUrl),
+        value: cdktn.stringToHclTerraform(this._oncallUrl),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       org_id: {
-        value: cdktf.numberToHclTerraform(this._orgId),
+        value: cdktn.numberToHclTerraform(this._orgId),
         isBlock: false,
         type: "simple",
         storageClassType: "number",
       },
       retries: {
-        value: cdktf.numberToHclTerraform(this._retries),
+        value: cdktn.numberToHclTerraform(this._retries),
         isBlock: false,
         type: "simple",
         storageClassType: "number",
       },
       retry_status_codes: {
-        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._retryStatusCodes),
+        value: cdktn.listMapperHcl(cdktn.stringToHclTerraform, false)(this._retryStatusCodes),
         isBlock: false,
         type: "set",
         storageClassType: "stringList",
       },
       retry_wait: {
-        value: cdktf.numberToHclTerraform(this._retryWait),
+        value: cdktn.numberToHclTerraform(this._retryWait),
         isBlock: false,
         type: "simple",
         storageClassType: "number",
       },
       sm_access_token: {
-        value: cdktf.stringToHclTerraform(this._smAccessToken),
+        value: cdktn.stringToHclTerraform(this._smAccessToken),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       sm_url: {
-        value: cdktf.stringToHclTerraform(this._smUrl),
+        value: cdktn.stringToHclTerraform(this._smUrl),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       stack_id: {
-        value: cdktf.numberToHclTerraform(this._stackId),
+        value: cdktn.numberToHclTerraform(this._stackId),
         isBlock: false,
         type: "simple",
         storageClassType: "number",
       },
       store_dashboard_sha256: {
-        value: cdktf.booleanToHclTerraform(this._storeDashboardSha256),
+        value: cdktn.booleanToHclTerraform(this._storeDashboardSha256),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
       },
       tls_cert: {
-        value: cdktf.stringToHclTerraform(this._tlsCert),
+        value: cdktn.stringToHclTerraform(this._tlsCert),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       tls_key: {
-        value: cdktf.stringToHclTerraform(this._tlsKey),
+        value: cdktn.stringToHclTerraform(this._tlsKey),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       url: {
-        value: cdktf.stringToHclTerraform(this._url),
+        value: cdktn.stringToHclTerraform(this._url),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       alias: {
-        value: cdktf.stringToHclTerraform(this._alias),
+        value: cdktn.stringToHclTerraform(this._alias),
         isBlock: false,
         type: "simple",
         storageClassType: "string",

@@ -1,10 +1,10 @@
 // GENERATED FILE: DO NOT EDIT. Regenerate with `npm run gen:providers`.
-// Source: providers/schemas/upstash.json (upstash/upstash 2.0.1), @cdktf/provider-generator 0.21.0.
+// Source: providers/schemas/upstash.json (upstash/upstash 2.0.1), @cdktn/provider-generator 0.24.0.
 // https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
-import * as cdktf from 'cdktf';
+import * as cdktn from 'cdktn';
 
 // Configuration
 
@@ -28,7 +28,7 @@ export interface UpstashProviderConfig {
 /**
 * Represents a {@link https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs upstash}
 */
-export class UpstashProvider extends cdktf.TerraformProvider {
+export class UpstashProvider extends cdktn.TerraformProvider {
 
   // =================
   // STATIC PROPERTIES
@@ -39,14 +39,14 @@ export class UpstashProvider extends cdktf.TerraformProvider {
   // STATIC Methods
   // ==============
   /**
-  * Generates CDKTF code for importing a UpstashProvider resource upon running "cdktf plan <stack-name>"
+  * Generates CDKTN code for importing a UpstashProvider resource upon running "cdktn plan <stack-name>"
   * @param scope The scope in which to define this construct
   * @param importToId The construct id used in the generated config for the UpstashProvider to import
   * @param importFromId The id of the existing UpstashProvider that should be imported. Refer to the {@link https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs#import import section} in the documentation of this resource for the id to use
   * @param provider? Optional instance of the provider where the UpstashProvider to import is found
   */
-  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
-        return new cdktf.ImportableResource(scope, importToId, { terraformResourceType: "upstash", importId: importFromId, provider });
+  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktn.TerraformProvider) {
+        return new cdktn.ImportableResource(scope, importToId, { terraformResourceType: "upstash", importId: importFromId, provider });
       }
 
   // ===========
@@ -133,28 +133,28 @@ export class UpstashProvider extends cdktf.TerraformProvider {
 
   protected synthesizeAttributes(): { [name: string]: any } {
     return {
-      api_key: cdktf.stringToTerraform(this._apiKey),
-      email: cdktf.stringToTerraform(this._email),
-      alias: cdktf.stringToTerraform(this._alias),
+      api_key: cdktn.stringToTerraform(this._apiKey),
+      email: cdktn.stringToTerraform(this._email),
+      alias: cdktn.stringToTerraform(this._alias),
     };
   }
 
   protected synthesizeHclAttributes(): { [name: string]: any } {
     const attrs = {
       api_key: {
-        value: cdktf.stringToHclTerraform(this._apiKey),
+        value: cdktn.stringToHclTerraform(this._apiKey),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       email: {
-        value: cdktf.stringToHclTerraform(this._email),
+        value: cdktn.stringToHclTerraform(this._email),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       alias: {
-        value: cdktf.stringToHclTerraform(this._alias),
+        value: cdktn.stringToHclTerraform(this._alias),
         isBlock: false,
         type: "simple",
         storageClassType: "string",

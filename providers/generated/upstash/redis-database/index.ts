@@ -1,20 +1,20 @@
 // GENERATED FILE: DO NOT EDIT. Regenerate with `npm run gen:providers`.
-// Source: providers/schemas/upstash.json (upstash/upstash 2.0.1), @cdktf/provider-generator 0.21.0.
+// Source: providers/schemas/upstash.json (upstash/upstash 2.0.1), @cdktn/provider-generator 0.24.0.
 // https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs/resources/redis_database
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
-import * as cdktf from 'cdktf';
+import * as cdktn from 'cdktn';
 
 // Configuration
 
-export interface RedisDatabaseConfig extends cdktf.TerraformMetaArguments {
+export interface RedisDatabaseConfig extends cdktn.TerraformMetaArguments {
   /**
   * Upgrade to higher plans automatically when it hits quotas
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs/resources/redis_database#auto_scale RedisDatabase#auto_scale}
   */
-  readonly autoScale?: boolean | cdktf.IResolvable;
+  readonly autoScale?: boolean | cdktn.IResolvable;
   /**
   * Budget for the database (default $20). It is used to limit the cost of the database.
   *
@@ -26,7 +26,7 @@ export interface RedisDatabaseConfig extends cdktf.TerraformMetaArguments {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs/resources/redis_database#consistent RedisDatabase#consistent}
   */
-  readonly consistent?: boolean | cdktf.IResolvable;
+  readonly consistent?: boolean | cdktn.IResolvable;
   /**
   * Name of the database
   *
@@ -38,7 +38,7 @@ export interface RedisDatabaseConfig extends cdktf.TerraformMetaArguments {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs/resources/redis_database#eviction RedisDatabase#eviction}
   */
-  readonly eviction?: boolean | cdktf.IResolvable;
+  readonly eviction?: boolean | cdktn.IResolvable;
   /**
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs/resources/redis_database#id RedisDatabase#id}
   *
@@ -57,7 +57,7 @@ export interface RedisDatabaseConfig extends cdktf.TerraformMetaArguments {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs/resources/redis_database#multizone RedisDatabase#multizone}
   */
-  readonly multizone?: boolean | cdktf.IResolvable;
+  readonly multizone?: boolean | cdktn.IResolvable;
   /**
   * Primary region for the database (Only works if region='global'.
   *
@@ -69,7 +69,7 @@ export interface RedisDatabaseConfig extends cdktf.TerraformMetaArguments {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs/resources/redis_database#prod_pack RedisDatabase#prod_pack}
   */
-  readonly prodPack?: boolean | cdktf.IResolvable;
+  readonly prodPack?: boolean | cdktn.IResolvable;
   /**
   * Read regions for the database (Only works if region='global' and primary_region is set.
   *
@@ -87,13 +87,13 @@ export interface RedisDatabaseConfig extends cdktf.TerraformMetaArguments {
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs/resources/redis_database#tls RedisDatabase#tls}
   */
-  readonly tls?: boolean | cdktf.IResolvable;
+  readonly tls?: boolean | cdktn.IResolvable;
 }
 
 /**
 * Represents a {@link https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs/resources/redis_database upstash_redis_database}
 */
-export class RedisDatabase extends cdktf.TerraformResource {
+export class RedisDatabase extends cdktn.TerraformResource {
 
   // =================
   // STATIC PROPERTIES
@@ -104,14 +104,14 @@ export class RedisDatabase extends cdktf.TerraformResource {
   // STATIC Methods
   // ==============
   /**
-  * Generates CDKTF code for importing a RedisDatabase resource upon running "cdktf plan <stack-name>"
+  * Generates CDKTN code for importing a RedisDatabase resource upon running "cdktn plan <stack-name>"
   * @param scope The scope in which to define this construct
   * @param importToId The construct id used in the generated config for the RedisDatabase to import
   * @param importFromId The id of the existing RedisDatabase that should be imported. Refer to the {@link https://registry.terraform.io/providers/upstash/upstash/2.0.1/docs/resources/redis_database#import import section} in the documentation of this resource for the id to use
   * @param provider? Optional instance of the provider where the RedisDatabase to import is found
   */
-  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
-        return new cdktf.ImportableResource(scope, importToId, { terraformResourceType: "upstash_redis_database", importId: importFromId, provider });
+  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktn.TerraformProvider) {
+        return new cdktn.ImportableResource(scope, importToId, { terraformResourceType: "upstash_redis_database", importId: importFromId, provider });
       }
 
   // ===========
@@ -161,11 +161,11 @@ export class RedisDatabase extends cdktf.TerraformResource {
   // ==========
 
   // auto_scale - computed: false, optional: true, required: false
-  private _autoScale?: boolean | cdktf.IResolvable; 
+  private _autoScale?: boolean | cdktn.IResolvable; 
   public get autoScale() {
     return this.getBooleanAttribute('auto_scale');
   }
-  public set autoScale(value: boolean | cdktf.IResolvable) {
+  public set autoScale(value: boolean | cdktn.IResolvable) {
     this._autoScale = value;
   }
   public resetAutoScale() {
@@ -193,11 +193,11 @@ export class RedisDatabase extends cdktf.TerraformResource {
   }
 
   // consistent - computed: false, optional: true, required: false
-  private _consistent?: boolean | cdktf.IResolvable; 
+  private _consistent?: boolean | cdktn.IResolvable; 
   public get consistent() {
     return this.getBooleanAttribute('consistent');
   }
-  public set consistent(value: boolean | cdktf.IResolvable) {
+  public set consistent(value: boolean | cdktn.IResolvable) {
     this._consistent = value;
   }
   public resetConsistent() {
@@ -277,11 +277,11 @@ export class RedisDatabase extends cdktf.TerraformResource {
   }
 
   // eviction - computed: false, optional: true, required: false
-  private _eviction?: boolean | cdktf.IResolvable; 
+  private _eviction?: boolean | cdktn.IResolvable; 
   public get eviction() {
     return this.getBooleanAttribute('eviction');
   }
-  public set eviction(value: boolean | cdktf.IResolvable) {
+  public set eviction(value: boolean | cdktn.IResolvable) {
     this._eviction = value;
   }
   public resetEviction() {
@@ -311,7 +311,7 @@ export class RedisDatabase extends cdktf.TerraformResource {
   // ip_allowlist - computed: false, optional: true, required: false
   private _ipAllowlist?: string[]; 
   public get ipAllowlist() {
-    return cdktf.Fn.tolist(this.getListAttribute('ip_allowlist'));
+    return cdktn.Fn.tolist(this.getListAttribute('ip_allowlist'));
   }
   public set ipAllowlist(value: string[]) {
     this._ipAllowlist = value;
@@ -325,11 +325,11 @@ export class RedisDatabase extends cdktf.TerraformResource {
   }
 
   // multizone - computed: false, optional: true, required: false
-  private _multizone?: boolean | cdktf.IResolvable; 
+  private _multizone?: boolean | cdktn.IResolvable; 
   public get multizone() {
     return this.getBooleanAttribute('multizone');
   }
-  public set multizone(value: boolean | cdktf.IResolvable) {
+  public set multizone(value: boolean | cdktn.IResolvable) {
     this._multizone = value;
   }
   public resetMultizone() {
@@ -367,11 +367,11 @@ export class RedisDatabase extends cdktf.TerraformResource {
   }
 
   // prod_pack - computed: false, optional: true, required: false
-  private _prodPack?: boolean | cdktf.IResolvable; 
+  private _prodPack?: boolean | cdktn.IResolvable; 
   public get prodPack() {
     return this.getBooleanAttribute('prod_pack');
   }
-  public set prodPack(value: boolean | cdktf.IResolvable) {
+  public set prodPack(value: boolean | cdktn.IResolvable) {
     this._prodPack = value;
   }
   public resetProdPack() {
@@ -390,7 +390,7 @@ export class RedisDatabase extends cdktf.TerraformResource {
   // read_regions - computed: false, optional: true, required: false
   private _readRegions?: string[]; 
   public get readRegions() {
-    return cdktf.Fn.tolist(this.getListAttribute('read_regions'));
+    return cdktn.Fn.tolist(this.getListAttribute('read_regions'));
   }
   public set readRegions(value: string[]) {
     this._readRegions = value;
@@ -427,11 +427,11 @@ export class RedisDatabase extends cdktf.TerraformResource {
   }
 
   // tls - computed: false, optional: true, required: false
-  private _tls?: boolean | cdktf.IResolvable; 
+  private _tls?: boolean | cdktn.IResolvable; 
   public get tls() {
     return this.getBooleanAttribute('tls');
   }
-  public set tls(value: boolean | cdktf.IResolvable) {
+  public set tls(value: boolean | cdktn.IResolvable) {
     this._tls = value;
   }
   public resetTls() {
@@ -453,98 +453,98 @@ export class RedisDatabase extends cdktf.TerraformResource {
 
   protected synthesizeAttributes(): { [name: string]: any } {
     return {
-      auto_scale: cdktf.booleanToTerraform(this._autoScale),
-      budget: cdktf.numberToTerraform(this._budget),
-      consistent: cdktf.booleanToTerraform(this._consistent),
-      database_name: cdktf.stringToTerraform(this._databaseName),
-      eviction: cdktf.booleanToTerraform(this._eviction),
-      id: cdktf.stringToTerraform(this._id),
-      ip_allowlist: cdktf.listMapper(cdktf.stringToTerraform, false)(this._ipAllowlist),
-      multizone: cdktf.booleanToTerraform(this._multizone),
-      primary_region: cdktf.stringToTerraform(this._primaryRegion),
-      prod_pack: cdktf.booleanToTerraform(this._prodPack),
-      read_regions: cdktf.listMapper(cdktf.stringToTerraform, false)(this._readRegions),
-      region: cdktf.stringToTerraform(this._region),
-      tls: cdktf.booleanToTerraform(this._tls),
+      auto_scale: cdktn.booleanToTerraform(this._autoScale),
+      budget: cdktn.numberToTerraform(this._budget),
+      consistent: cdktn.booleanToTerraform(this._consistent),
+      database_name: cdktn.stringToTerraform(this._databaseName),
+      eviction: cdktn.booleanToTerraform(this._eviction),
+      id: cdktn.stringToTerraform(this._id),
+      ip_allowlist: cdktn.listMapper(cdktn.stringToTerraform, false)(this._ipAllowlist),
+      multizone: cdktn.booleanToTerraform(this._multizone),
+      primary_region: cdktn.stringToTerraform(this._primaryRegion),
+      prod_pack: cdktn.booleanToTerraform(this._prodPack),
+      read_regions: cdktn.listMapper(cdktn.stringToTerraform, false)(this._readRegions),
+      region: cdktn.stringToTerraform(this._region),
+      tls: cdktn.booleanToTerraform(this._tls),
     };
   }
 
   protected synthesizeHclAttributes(): { [name: string]: any } {
     const attrs = {
       auto_scale: {
-        value: cdktf.booleanToHclTerraform(this._autoScale),
+        value: cdktn.booleanToHclTerraform(this._autoScale),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
       },
       budget: {
-        value: cdktf.numberToHclTerraform(this._budget),
+        value: cdktn.numberToHclTerraform(this._budget),
         isBlock: false,
         type: "simple",
         storageClassType: "number",
       },
       consistent: {
-        value: cdktf.booleanToHclTerraform(this._consistent),
+        value: cdktn.booleanToHclTerraform(this._consistent),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
       },
       database_name: {
-        value: cdktf.stringToHclTerraform(this._databaseName),
+        value: cdktn.stringToHclTerraform(this._databaseName),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       eviction: {
-        value: cdktf.booleanToHclTerraform(this._eviction),
+        value: cdktn.booleanToHclTerraform(this._eviction),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
       },
       id: {
-        value: cdktf.stringToHclTerraform(this._id),
+        value: cdktn.stringToHclTerraform(this._id),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       ip_allowlist: {
-        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._ipAllowlist),
+        value: cdktn.listMapperHcl(cdktn.stringToHclTerraform, false)(this._ipAllowlist),
         isBlock: false,
         type: "set",
         storageClassType: "stringList",
       },
       multizone: {
-        value: cdktf.booleanToHclTerraform(this._multizone),
+        value: cdktn.booleanToHclTerraform(this._multizone),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
       },
       primary_region: {
-        value: cdktf.stringToHclTerraform(this._primaryRegion),
+        value: cdktn.stringToHclTerraform(this._primaryRegion),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       prod_pack: {
-        value: cdktf.booleanToHclTerraform(this._prodPack),
+        value: cdktn.booleanToHclTerraform(this._prodPack),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
       },
       read_regions: {
-        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._readRegions),
+        value: cdktn.listMapperHcl(cdktn.stringToHclTerraform, false)(this._readRegions),
         isBlock: false,
         type: "set",
         storageClassType: "stringList",
       },
       region: {
-        value: cdktf.stringToHclTerraform(this._region),
+        value: cdktn.stringToHclTerraform(this._region),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
       },
       tls: {
-        value: cdktf.booleanToHclTerraform(this._tls),
+        value: cdktn.booleanToHclTerraform(this._tls),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",

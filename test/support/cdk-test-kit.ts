@@ -3,9 +3,9 @@
  * true)` runs every validation), synthesized JSON as objects, IAM policy extraction, and scrubbing
  * of content hashes for snapshots. Importing this file installs the cdktf jest matchers.
  */
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { TerraformStack, Testing, type App, type TerraformResource } from 'cdktf';
-import type {} from 'cdktf/lib/testing/adapters/jest';
+import { AwsProvider } from '@cdktn/provider-aws/lib/provider';
+import { TerraformStack, Testing, type App, type TerraformResource } from 'cdktn';
+import type {} from 'cdktn/lib/testing/adapters/jest';
 
 Testing.setupJest();
 
