@@ -1,9 +1,11 @@
 /**
- * `alternating-users`: two Redis ACL users take turns. Each rotation gives the idle user a fresh
- * token (revoking the one it had, which has been AWSPREVIOUS for a whole rotation period) and makes it
- * current; the user that was current stays valid as AWSPREVIOUS. The current token is never touched,
- * so consumers never see a refused token. ACL commands run with the database's default token, read
- * from the Developer API and never stored in the secret.
+ * `alternating-users`: two Redis ACL users take turns. createSecret gives the idle user one more
+ * token (adding a password touches nothing a consumer holds) and stages it; setSecret then drops every
+ * other password of that user (the token it had, AWSPREVIOUS for a whole rotation period, and any token
+ * a lost GENTOKEN reply left behind) and enables it. The current user is never touched, so consumers
+ * never see a refused token. ACL commands run with the database's default token, read fresh from the
+ * Developer API and never stored; setSecret also resets that default password, so the default user's
+ * credentials in an old copy of Terraform state are dead after each rotation.
  */
 import type { UpstashSecretValue } from './secret-value';
 import { isRefused, testTokens, type RotationStrategyHandler, type StrategyContext, type StrategyStages } from './strategy';
@@ -44,10 +46,10 @@ export const alternatingUsers: RotationStrategyHandler = {
     const { url, token: adminToken } = await admin(ctx);
     const tokens: string[] = [];
     for (const name of [user, readOnlyUser]) {
-      // `resetpass off` drops every password (revoking the tokens derived from them: new logins fail
-      // with 401) and disables the user until setSecret; its rules stay, so a connection still
-      // logged in as it never sees a NOPERM. GENTOKEN then adds one fresh token as its only password.
-      await ctx.rest.run(url, adminToken, ['ACL', 'SETUSER', name, 'resetpass', 'off']);
+      // A bare SETUSER creates a missing user (disabled, no rights) and changes nothing otherwise.
+      // GENTOKEN is sent once, never retried (UpstashRestRunner): a token whose reply was lost is
+      // revoked by setSecret, which keeps only the staged password.
+      await ctx.rest.run(url, adminToken, ['ACL', 'SETUSER', name]);
       const minted = await ctx.rest.run(url, adminToken, ['ACL', 'GENTOKEN', name]);
       if (typeof minted !== 'string' || minted.length === 0) throw new Error(`ACL GENTOKEN ${name} returned no token`);
       tokens.push(minted);
@@ -64,14 +66,18 @@ export const alternatingUsers: RotationStrategyHandler = {
     };
   },
 
-  async apply(pending: UpstashSecretValue, ctx: StrategyContext): Promise<void> {
-    if (pending.strategy.name !== 'alternating-users') throw new Error('pending value is not an alternating-users value');
+  async apply(pending: UpstashSecretValue | undefined, _stages: StrategyStages, ctx: StrategyContext): Promise<undefined> {
+    if (pending?.strategy.name !== 'alternating-users') throw new Error('pending value is not an alternating-users value');
+    // No function uses the default user; resetting its password each rotation (harmless to repeat)
+    // leaves nothing usable in an older copy of the data stack's state.
+    await (await ctx.developerApi()).resetPassword(ctx.databaseId);
     const { url, token } = await admin(ctx);
-    // Rules are reset and set again in one command (atomic, idempotent); passwords are untouched,
-    // so the pending tokens stay valid.
-    await ctx.rest.run(url, token, ['ACL', 'SETUSER', pending.strategy.user, ...RESET_RULES, ...READ_WRITE_ACL_RULES]);
-    await ctx.rest.run(url, token, ['ACL', 'SETUSER', pending.strategy.readOnlyUser, ...RESET_RULES, ...READ_ONLY_ACL_RULES]);
-    ctx.logger.info('enabled the pending ACL users', { user: pending.strategy.user, readOnlyUser: pending.strategy.readOnlyUser });
+    // One command each (atomic, idempotent): every password but the staged token goes, then the rules
+    // are reset and set again.
+    await ctx.rest.run(url, token, ['ACL', 'SETUSER', pending.strategy.user, 'resetpass', `>${pending.token}`, ...RESET_RULES, ...READ_WRITE_ACL_RULES]);
+    await ctx.rest.run(url, token, ['ACL', 'SETUSER', pending.strategy.readOnlyUser, 'resetpass', `>${pending.readOnlyToken}`, ...RESET_RULES, ...READ_ONLY_ACL_RULES]);
+    ctx.logger.info('kept only the staged tokens and enabled the pending ACL users', { user: pending.strategy.user, readOnlyUser: pending.strategy.readOnlyUser });
+    return undefined;
   },
 
   async test(pending: UpstashSecretValue, stages: StrategyStages, ctx: StrategyContext): Promise<void> {

@@ -104,25 +104,29 @@ export class SecretRotator {
       this.opts.logger.info('AWSPENDING value already stored: createSecret done before', { secretId, versionId: token });
       return;
     }
-    const strategyName = tag(meta, ROTATION_TAGS.strategy);
-    if (!isRotationStrategy(strategyName)) {
-      throw new RotationError(`tag ${ROTATION_TAGS.strategy} of secret ${secretId} must be alternating-users or reset-password, got "${strategyName}"`);
-    }
-    const ctx = this.context(meta, secretId);
-    const pending = await STRATEGIES[strategyName].create(await this.readStages(secretId), ctx);
-    // The same ClientRequestToken makes this put idempotent; a crash before it just mints again.
+    const strategy = strategyOf(meta, secretId);
+    const pending = await strategy.create(await this.readStages(secretId), this.context(meta, secretId));
+    if (pending) await this.stagePending(secretId, token, pending);
+  }
+
+  private async setSecret(meta: DescribeSecretCommandOutput, secretId: string, token: string): Promise<void> {
+    const strategy = strategyOf(meta, secretId);
+    const staged = await this.readVersion(secretId, token);
+    const issued = await strategy.apply(staged, await this.readStages(secretId), this.context(meta, secretId));
+    if (staged) return;
+    if (!issued) throw new RotationError(`strategy ${strategy.name} staged no credentials for version ${token} of ${secretId}`);
+    await this.stagePending(secretId, token, issued);
+  }
+
+  /** The same ClientRequestToken makes this put idempotent; a crash before it leaves the version empty. */
+  private async stagePending(secretId: string, token: string, pending: UpstashSecretValue): Promise<void> {
     await this.opts.client.send(new PutSecretValueCommand({
       SecretId: secretId,
       ClientRequestToken: token,
       SecretString: serializeUpstashSecret(pending),
       VersionStages: [STAGE.pending],
     }));
-    this.opts.logger.info('stored the new credentials as AWSPENDING', { secretId, versionId: token, strategy: strategyName });
-  }
-
-  private async setSecret(meta: DescribeSecretCommandOutput, secretId: string, token: string): Promise<void> {
-    const pending = await this.requirePending(secretId, token);
-    await STRATEGIES[pending.strategy.name].apply(pending, this.context(meta, secretId));
+    this.opts.logger.info('stored the new credentials as AWSPENDING', { secretId, versionId: token, strategy: pending.strategy.name });
   }
 
   private async testSecret(meta: DescribeSecretCommandOutput, secretId: string, token: string): Promise<void> {
@@ -154,7 +158,7 @@ export class SecretRotator {
 
   private async requirePending(secretId: string, token: string): Promise<UpstashSecretValue> {
     const pending = await this.readVersion(secretId, token);
-    if (!pending) throw new RotationError(`secret version ${token} of ${secretId} has no credentials: createSecret did not finish`);
+    if (!pending) throw new RotationError(`secret version ${token} of ${secretId} has no credentials: createSecret or setSecret did not stage them`);
     return pending;
   }
 
@@ -226,6 +230,14 @@ export interface RotationStepResult {
 
 function databaseRole(value: string | undefined): UpstashDatabaseRole | undefined {
   return UPSTASH_DATABASE_ROLES.find((r) => r === value);
+}
+
+function strategyOf(meta: DescribeSecretCommandOutput, secretId: string): RotationStrategyHandler {
+  const name = tag(meta, ROTATION_TAGS.strategy);
+  if (!isRotationStrategy(name)) {
+    throw new RotationError(`tag ${ROTATION_TAGS.strategy} of secret ${secretId} must be alternating-users or reset-password, got "${name}"`);
+  }
+  return STRATEGIES[name];
 }
 
 function tag(meta: DescribeSecretCommandOutput, key: string): string | undefined {

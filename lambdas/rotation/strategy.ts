@@ -1,6 +1,8 @@
 /**
  * What a rotation strategy does at each Secrets Manager step. Every method must be safe to run again
- * after a crash (Secrets Manager reattempts an unfinished rotation with the same token).
+ * after a crash (Secrets Manager reattempts an unfinished rotation with the same token), and nothing
+ * before setSecret may touch a credential a consumer holds: the destructive change comes after the new
+ * value is staged (or, for reset-password, in the same call that stages it).
  */
 import type { RotationStrategy } from '../../config/types';
 import type { DeveloperApiClient, UpstashDatabaseDetails } from './developer-api';
@@ -34,10 +36,16 @@ export interface StrategyStages {
 
 export interface RotationStrategyHandler {
   readonly name: RotationStrategy;
-  /** createSecret: the new credentials to store as AWSPENDING. */
-  create(stages: StrategyStages, ctx: StrategyContext): Promise<UpstashSecretValue>;
-  /** setSecret: make the pending credentials usable on Upstash. */
-  apply(pending: UpstashSecretValue, ctx: StrategyContext): Promise<void>;
+  /**
+   * createSecret: the new credentials to store as AWSPENDING, or undefined when they can only exist
+   * after setSecret's destructive change (Upstash issues reset tokens itself).
+   */
+  create(stages: StrategyStages, ctx: StrategyContext): Promise<UpstashSecretValue | undefined>;
+  /**
+   * setSecret: make the pending credentials usable on Upstash. `pending` is what createSecret staged
+   * (undefined when it staged nothing); the answer is the value to stage now when nothing was.
+   */
+  apply(pending: UpstashSecretValue | undefined, stages: StrategyStages, ctx: StrategyContext): Promise<UpstashSecretValue | undefined>;
   /** testSecret: prove the pending credentials work with real REST calls. */
   test(pending: UpstashSecretValue, stages: StrategyStages, ctx: StrategyContext): Promise<void>;
 }

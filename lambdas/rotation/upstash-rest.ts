@@ -12,7 +12,7 @@ export interface RestCommandRunner {
 export interface UpstashRestRunnerOptions {
   /** Per-request timeout. @default 5000 */
   readonly timeoutMs?: number;
-  /** Retries on network errors only (HTTP errors never retry). @default 2 */
+  /** Retries on network errors only (HTTP errors never retry); token mints never retry. @default 2 */
   readonly retries?: number;
 }
 
@@ -27,12 +27,20 @@ export class UpstashRestRunner implements RestCommandRunner {
       automaticDeserialization: false,
       enableAutoPipelining: false,
       enableTelemetry: false,
-      retry: { retries: this.opts.retries ?? 2, backoff: (n) => 100 * 2 ** n },
+      retry: { retries: mintsToken(command) ? 0 : this.opts.retries ?? 2, backoff: (n) => 100 * 2 ** n },
       signal: () => AbortSignal.timeout(timeoutMs),
     });
     const [name, ...args] = command;
     return redis.exec([name, ...args]);
   }
+}
+
+/**
+ * `ACL GENTOKEN` / `ACL RESTTOKEN`: a retry after a lost reply would leave a valid token nobody has
+ * seen, so these are sent once; the caller revokes what it cannot account for.
+ */
+export function mintsToken(command: readonly string[]): boolean {
+  return command[0]?.toUpperCase() === 'ACL' && ['GENTOKEN', 'RESTTOKEN'].includes(command[1]?.toUpperCase() ?? '');
 }
 
 /** True when an Upstash error means the token was refused (HTTP 401 / WRONGPASS / NOAUTH). */

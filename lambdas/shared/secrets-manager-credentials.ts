@@ -1,7 +1,8 @@
 /**
  * Upstash credentials and admin tokens from AWS Secrets Manager, cached per instance (Powertools
- * `SecretsProvider`). Only AWSCURRENT is ever read: AWSPENDING holds credentials that have not passed
- * testSecret and must never carry traffic.
+ * `SecretsProvider`). AWSCURRENT is what is read; AWSPENDING only while Upstash refuses AWSCURRENT and
+ * accepts AWSPENDING, which happens only inside a `reset-password` rotation (after setSecret's reset,
+ * before finishSecret), where the staged tokens are the only ones that work.
  */
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -27,8 +28,9 @@ export interface SecretsManagerReaderOptions {
 export interface SecretsManagerCredentialsOptions extends SecretsManagerReaderOptions {
   /**
    * After a 401 the refetched AWSCURRENT may itself be refused: a `reset-password` rotation revokes
-   * it in createSecret and moves AWSCURRENT only in finishSecret, seconds later. `refresh()` then
-   * polls AWSCURRENT this long for credentials Upstash accepts. @default 3000
+   * it in setSecret and moves AWSCURRENT only in finishSecret. `refresh()` then uses AWSPENDING when
+   * Upstash accepts it, else polls both this long (the reset is staged a moment after it happens).
+   * @default 3000
    */
   readonly rotationWaitMs?: number;
   /** Poll interval during that wait. @default 200 */
@@ -42,7 +44,7 @@ export interface SecretsManagerCredentialsOptions extends SecretsManagerReaderOp
 /** After a wait that saw no accepted token, later refreshes do not wait again for this long. */
 const WAIT_BACKOFF_MS = 30_000;
 
-const CURRENT = { VersionStage: 'AWSCURRENT' } as const;
+type Stage = 'AWSCURRENT' | 'AWSPENDING';
 
 /**
  * Loaded on first use, not at module load: the SDK takes about 50 ms to load, which functions
@@ -56,15 +58,18 @@ async function providerFor(client: SecretsManagerClient | undefined): Promise<Se
   return new Provider({ awsSdkV3Client: client ?? new sdk!.SecretsManagerClient({}) });
 }
 
-/** Fetches AWSCURRENT through the provider's cache, turning SDK errors into a clear message. */
-async function fetchCurrent(provider: () => Promise<SecretsProvider>, opts: SecretsManagerReaderOptions, forceFetch: boolean): Promise<string> {
+/**
+ * Fetches one stage through the provider's cache, turning SDK errors into a clear message. The
+ * provider's cache key ignores the stage, so each stage needs its own provider.
+ */
+async function fetchStage(provider: () => Promise<SecretsProvider>, opts: SecretsManagerReaderOptions, forceFetch: boolean, stage: Stage = 'AWSCURRENT'): Promise<string> {
   let value: string | Uint8Array | undefined;
   try {
-    value = await (await provider()).get(opts.secretId, { maxAge: opts.maxAgeSeconds ?? 300, forceFetch, sdkOptions: CURRENT });
+    value = await (await provider()).get(opts.secretId, { maxAge: opts.maxAgeSeconds ?? 300, forceFetch, sdkOptions: { VersionStage: stage } });
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause ?? error;
     if ((cause as Error).name === 'ResourceNotFoundException') {
-      throw new SecretUnavailableError(`secret ${opts.secretId} has no AWSCURRENT value (${(cause as Error).message})`);
+      throw new SecretUnavailableError(`secret ${opts.secretId} has no ${stage} value (${(cause as Error).message})`);
     }
     throw new SecretUnavailableError(`could not read secret ${opts.secretId}: ${(cause as Error).message}`);
   }
@@ -100,25 +105,33 @@ export function parseCredentials(text: string, secretId: string): UpstashCredent
 /**
  * `CredentialsSource` over a rotated Upstash secret. `get()` is cached for `maxAgeSeconds`;
  * `refresh()` (called by the Upstash client after a 401) refetches AWSCURRENT, once for concurrent
- * callers, and when Upstash refuses that too (mid `reset-password` rotation) polls until it changes.
+ * callers, and when Upstash refuses that too (mid `reset-password` rotation) uses AWSPENDING if it is
+ * accepted, until AWSCURRENT changes, or else polls until one of them works.
  */
 export class SecretsManagerCredentialsSource implements CredentialsSource {
   private readonly provider: () => Promise<SecretsProvider>;
+  private readonly pendingProvider: () => Promise<SecretsProvider>;
   private readonly now: () => number;
   private readonly isRefused: (creds: UpstashCredentials) => Promise<boolean>;
   private last: UpstashCredentials | undefined;
   private lastText: string | undefined;
+  /** Accepted AWSPENDING credentials, used while AWSCURRENT still holds `refusedCurrentText`. */
+  private pending: { creds: UpstashCredentials; refusedCurrentText: string } | undefined;
   private refreshing: Promise<UpstashCredentials> | undefined;
   private lastFruitlessWaitAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly opts: SecretsManagerCredentialsOptions) {
     this.provider = perContainer(() => providerFor(opts.client));
+    this.pendingProvider = perContainer(() => providerFor(opts.client));
     this.now = opts.now ?? Date.now;
     this.isRefused = opts.isRefused ?? pingRefused;
   }
 
   async get(): Promise<UpstashCredentials> {
-    return this.remember(await fetchCurrent(this.provider, this.opts, false));
+    const text = await fetchStage(this.provider, this.opts, false);
+    if (this.pending && text === this.pending.refusedCurrentText) return this.pending.creds;
+    this.pending = undefined;
+    return this.remember(text);
   }
 
   /** Refetches AWSCURRENT (one fetch for concurrent callers), waiting briefly while Upstash refuses it. */
@@ -130,18 +143,36 @@ export class SecretsManagerCredentialsSource implements CredentialsSource {
   }
 
   private async refetch(): Promise<UpstashCredentials> {
-    let creds = this.remember(await fetchCurrent(this.provider, this.opts, true));
+    this.pending = undefined;
+    let creds = this.remember(await fetchStage(this.provider, this.opts, true));
     if (this.now() - this.lastFruitlessWaitAt < WAIT_BACKOFF_MS) return creds;
     const deadline = this.now() + (this.opts.rotationWaitMs ?? 3_000);
     while (await this.isRefused(creds)) {
+      const pending = await this.acceptedPending();
+      if (pending) {
+        this.pending = { creds: pending, refusedCurrentText: this.lastText! };
+        return pending;
+      }
       if (this.now() >= deadline) {
         this.lastFruitlessWaitAt = this.now();
         return creds;
       }
       await new Promise((resolve) => setTimeout(resolve, this.opts.pollIntervalMs ?? 200));
-      creds = this.remember(await fetchCurrent(this.provider, this.opts, true));
+      creds = this.remember(await fetchStage(this.provider, this.opts, true));
     }
     return creds;
+  }
+
+  /** AWSPENDING when it holds credentials Upstash accepts; undefined otherwise (none staged, unseeded). */
+  private async acceptedPending(): Promise<UpstashCredentials | undefined> {
+    let creds: UpstashCredentials;
+    try {
+      creds = parseCredentials(await fetchStage(this.pendingProvider, this.opts, true, 'AWSPENDING'), this.opts.secretId);
+    } catch (error) {
+      if (error instanceof SecretUnavailableError) return undefined;
+      throw error;
+    }
+    return (await this.isRefused(creds)) ? undefined : creds;
   }
 
   private remember(text: string): UpstashCredentials {
@@ -176,7 +207,7 @@ export class SecretsManagerText {
     this.provider = perContainer(() => providerFor(opts.client));
   }
 
-  readonly get = (): Promise<string> => fetchCurrent(this.provider, this.opts, false);
+  readonly get = (): Promise<string> => fetchStage(this.provider, this.opts, false);
 }
 
 /**
@@ -192,7 +223,7 @@ export class SecretsManagerAdminTokens {
   }
 
   readonly tokens = async (): Promise<string[]> => {
-    const text = await fetchCurrent(this.provider, this.opts, false);
+    const text = await fetchStage(this.provider, this.opts, false);
     return parseAdminTokens(text, this.opts.secretId);
   };
 }

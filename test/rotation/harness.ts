@@ -10,6 +10,7 @@ import { SecretRotator } from '../../lambdas/rotation/rotator';
 import { ROTATION_TAGS, secretNames, UNSEEDED_SECRET_STRING } from '../../lambdas/rotation/secret-names';
 import { parseUpstashSecret, type UpstashSecretValue } from '../../lambdas/rotation/secret-value';
 import type { RotationLogger } from '../../lambdas/rotation/strategy';
+import type { RestCommandRunner } from '../../lambdas/rotation/upstash-rest';
 import { FakeSecretsManager, type FakeRotationEvent, type RotationRecord, type RotationStep } from '../support/fake-secrets-manager';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
 
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   readonly strategy: RotationStrategy;
   /** Delay before each step, as between Lambda invocations. @default 0 */
   readonly stepDelayMs?: number;
+  /** The rotation function's REST runner, e.g. one that loses replies. @default UpstashRestRunner */
+  readonly rest?: RestCommandRunner;
 }
 
 export interface RotationHarness {
@@ -88,6 +91,7 @@ export async function startRotationHarness(opts: HarnessOptions): Promise<Rotati
     developerApiUrl: devApi.url,
     restScheme: 'http',
     logger,
+    rest: opts.rest,
   });
   let crashStep: RotationStep | undefined;
   let beforeStep: ((event: FakeRotationEvent) => Promise<void> | void) | undefined;
