@@ -75,6 +75,20 @@ describe('SecretsManagerCredentialsSource', () => {
     expect(reads()).toBeGreaterThan(3);
   });
 
+  it('while Upstash refuses AWSCURRENT but accepts AWSPENDING (reset-password after setSecret), uses AWSPENDING until AWSCURRENT moves', async () => {
+    await fake.call('PutSecretValue', { SecretId: names.cache, ClientRequestToken: nextToken(), SecretString: creds('t2'), VersionStages: ['AWSPENDING'] });
+    const source = new SecretsManagerCredentialsSource({
+      secretId: names.cache, client, maxAgeSeconds: 1, rotationWaitMs: 2_000, pollIntervalMs: 10, isRefused: async (c) => c.token === 't1',
+    });
+    expect((await source.get()).token).toBe('t1');
+    expect((await source.refresh()).token).toBe('t2');
+    // Later reads keep the accepted pending credentials while AWSCURRENT still holds the refused ones.
+    expect((await source.get()).token).toBe('t2');
+    await promote('t3');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await source.get()).token).toBe('t3');
+  });
+
   it('gives up after rotationWaitMs and does not wait again right after (a wrong token is not a rotation)', async () => {
     const source = new SecretsManagerCredentialsSource({
       secretId: names.cache, client, rotationWaitMs: 100, pollIntervalMs: 10, isRefused: async () => true,
