@@ -11,7 +11,8 @@
 import { Redis } from '@upstash/redis';
 import { DEFAULT_READ_POLICY } from '../config/surfaces';
 import type { EnvironmentConfig } from '../config/types';
-import { CacheEngine, type CacheRequest } from '../lambdas/engine/cache-engine';
+import { CacheRouter, type CacheRequest } from '../lambdas/cache/cache-router';
+import { CacheEngine, type CacheEngineOptions } from '../lambdas/engine/cache-engine';
 import type { CredentialsSource } from '../lambdas/shared/credentials';
 import { createUpstashClient } from '../lambdas/shared/upstash';
 import { startRedisServer } from '../local/redis-process';
@@ -105,6 +106,11 @@ async function stampede(
   };
 }
 
+/** The engine behind the cache function's router, as the handler serves it. */
+function cacheFunction(opts: CacheEngineOptions): CacheRouter {
+  return new CacheRouter({ engine: new CacheEngine(opts), cacheRedis: opts.redis, redisTimeoutMs: 2000 });
+}
+
 function staticCredentials(server: LocalUpstashServer): CredentialsSource {
   const creds = { url: server.url, token: server.token };
   return { get: async () => creds, refresh: async () => creds };
@@ -117,11 +123,11 @@ export async function run(): Promise<EngineBenchResult> {
   const closers: (() => Promise<unknown>)[] = [];
   try {
     const engines = await Promise.all(Array.from({ length: INSTANCES }, async () =>
-      new CacheEngine({
+      cacheFunction({
         env: env(origin.url), xfetchBeta: 0, breaker: HANDLER_BREAKER,
         redis: await createUpstashClient(staticCredentials(server), { timeoutMs: 2000 }),
       })));
-    const engine = engines[0] as CacheEngine;
+    const engine = engines[0] as CacheRouter;
 
     // Requests per hit, counted at the (in-process) server.
     for (let k = 0; k < 16; k++) await engine.handle(request(`/c/api/hot/${k}`));
@@ -135,7 +141,7 @@ export async function run(): Promise<EngineBenchResult> {
 
     // The engine's own CPU per hit: the same entry, with Redis answered from memory.
     const stored = await createUpstashClient(staticCredentials(server)).then((r) => r.get<string>('dev:api:hot.0:default'));
-    const inMemory = new CacheEngine({
+    const inMemory = cacheFunction({
       env: env(origin.url), xfetchBeta: 0, breaker: HANDLER_BREAKER, redis: { mget: async () => [stored, null, null, null] } as unknown as Redis,
     });
     let engineCpuMicrosPerHit = Infinity;
@@ -153,7 +159,7 @@ export async function run(): Promise<EngineBenchResult> {
     const remote = await startUpstashProcess();
     closers.push(() => remote.stop());
     const remoteCreds = { url: remote.url, token: remote.token };
-    const remoteEngine = new CacheEngine({
+    const remoteEngine = cacheFunction({
       env: env(origin.url), xfetchBeta: 0, breaker: HANDLER_BREAKER,
       redis: await createUpstashClient({ get: async () => remoteCreds, refresh: async () => remoteCreds }, { timeoutMs: 2000 }),
     });

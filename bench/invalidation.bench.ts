@@ -11,6 +11,7 @@ import IORedis from 'ioredis';
 import { environment } from '../config/environments';
 import type { EnvironmentConfig } from '../config/types';
 import { CacheInvalidationManager } from '../lambdas/admin/invalidation-manager';
+import { CacheRouter } from '../lambdas/cache/cache-router';
 import { CacheEngine } from '../lambdas/engine/cache-engine';
 import { startDemoOrigin } from '../local/demo-origin';
 import { startRedisServer } from '../local/redis-process';
@@ -120,9 +121,12 @@ export async function run(options: InvalidationBenchOptions = {}): Promise<Inval
     }
 
     // Propagation: every instance caches the page, then one bump; each polls until it serves new content.
-    const engines = Array.from({ length: instances }, () => new CacheEngine({ env, redis: client() }));
+    const engines = Array.from({ length: instances }, () => {
+      const redis = client();
+      return new CacheRouter({ engine: new CacheEngine({ env, redis }), cacheRedis: redis, redisTimeoutMs: 2000 });
+    });
     const path = '/c/marketing/bench/propagation';
-    const body = async (engine: CacheEngine): Promise<string> => String((await engine.handle({ method: 'GET', path })).body);
+    const body = async (engine: CacheRouter): Promise<string> => String((await engine.handle({ method: 'GET', path })).body);
     const before = await body(engines[0]);
     for (const engine of engines) await body(engine);
     await manager.bumpSurface('marketing');

@@ -1,6 +1,6 @@
 /**
- * The cache function: API Gateway HTTP API (payload 2.0) in, `CacheEngine` out. Parses the event,
- * calls the engine, answers; everything else lives in `lambdas/engine/`.
+ * The cache function: API Gateway HTTP API (payload 2.0) in, `CacheRouter` (routes, health, debug,
+ * metrics; `cache-router.ts`) around `CacheEngine` (`lambdas/engine/`) out.
  *
  * Environment:
  * - `CACHE_ENV` (`dev` | `staging` | `prod`, default `dev`) picks the typed config.
@@ -18,20 +18,20 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Redis } from '@upstash/redis';
 import { CacheEngine } from '../engine/cache-engine';
-import { AdminAuthenticator, adminTokensFromEnv, authorizeRead, readRequiresAuth, unauthorizedResponse } from '../guardrails/admin-auth';
+import { AdminAuthenticator, adminTokensFromEnv, readRequiresAuth } from '../guardrails/admin-auth';
 import { InflightLimiter, backpressureSettings } from '../guardrails/backpressure';
 import { policiesForEnvironment } from '../guardrails/rate-limit-policies';
 import { RateLimiterManager } from '../guardrails/rate-limiter';
 import { SECRET_ID_ENV } from '../rotation/secret-names';
 import type { CredentialsSource } from '../shared/credentials';
-import { clientIp, jsonError, queryOf, type HttpEvent, type HttpResult } from '../shared/http';
+import { clientIp, queryOf, type HttpEvent, type HttpResult } from '../shared/http';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
-import { METRICS_CONTENT_TYPE, renderMetrics } from '../shared/metrics/render';
 import { SecretsManagerAdminTokens } from '../shared/secrets-manager-credentials';
 import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
 import { createUpstashClient } from '../shared/upstash';
 import { PopularRequests } from '../warmup/popular-requests';
 import { httpHandler } from '../shared/per-container';
+import { CacheRouter } from './cache-router';
 
 export interface CacheFunctionOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -47,8 +47,6 @@ export interface CacheFunctionOptions {
   /** Secrets Manager client of the secret readers. @default - a client for the function's region */
   readonly secretsClient?: SecretsManagerClient;
 }
-
-const ROUTES: Readonly<Record<string, string>> = { '/healthz': '/healthz', '/readyz': '/readyz', '/metrics': '/metrics', '/debug/cache': '/debug/cache' };
 
 export type CacheFunction = (event: HttpEvent) => Promise<HttpResult>;
 
@@ -82,7 +80,6 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
     // The client times out every request itself (redisTimeoutMs); the breaker only counts failures.
     breaker: { timeoutMs: 0 },
     metrics,
-    adminAuth,
     // Issued in the rate-limit check's tick: auto-pipelining sends all three in one request.
     onRead: guardrails && popular
       ? (read) => Promise.all([
@@ -94,52 +91,26 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
       ? new RateLimiterManager({ redis: guardrails, env: config.name, policies: policiesForEnvironment(config), metrics })
       : undefined,
   });
-  const inflight = new InflightLimiter({ maxInflight: limits.maxInflight, metrics });
-  const metricsPublic = env.METRICS_PUBLIC === 'true';
-  const readsNeedToken = readRequiresAuth(env);
+  const router = new CacheRouter({
+    engine,
+    cacheRedis: redis,
+    redisTimeoutMs: timeoutMs,
+    adminAuth,
+    readsRequireToken: readRequiresAuth(env),
+    metricsPublic: env.METRICS_PUBLIC === 'true',
+    guardrails,
+    inflight: new InflightLimiter({ maxInflight: limits.maxInflight, metrics }),
+    afterNonRead: guardrails ? () => metrics.flushIfDue(guardrails) : undefined,
+    metrics,
+  });
 
-  /** The answer refusing a request without a valid admin token when `required`; undefined to go on. */
-  const refusal = async (event: HttpEvent, required: boolean): Promise<HttpResult | undefined> => {
-    const auth = await authorizeRead(adminAuth, required, event.headers).catch(() => undefined);
-    if (!auth) return jsonError(503, 'admin_auth_unavailable', 'the admin token source is unavailable');
-    return auth.ok ? undefined : unauthorizedResponse(auth.reason);
-  };
-
-  const serveMetrics = async (event: HttpEvent): Promise<HttpResult> => {
-    const refused = await refusal(event, !metricsPublic);
-    if (refused) return refused;
-    if (!guardrails) return jsonError(503, 'metrics_unavailable', 'no guardrails database is configured');
-    try {
-      return { statusCode: 200, headers: { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }, body: await renderMetrics(guardrails) };
-    } catch {
-      return jsonError(503, 'redis_unavailable', 'metrics could not be read from the guardrails database');
-    }
-  };
-
-  /** `READ_REQUIRES_AUTH`: a read without a valid admin token is refused before Redis or the origin. */
-  const serveRead = async (event: HttpEvent, path: string): Promise<HttpResult> =>
-    (await refusal(event, readsNeedToken)) ?? serveEngine(event, path);
-
-  const serveEngine = (event: HttpEvent, path: string): Promise<HttpResult> => engine.handle({
+  return (event) => router.handle({
     method: event.requestContext?.http?.method ?? 'GET',
-    path,
+    path: event.rawPath ?? '/',
     query: queryOf(event),
     headers: event.headers,
     clientIp: clientIp(event),
   });
-
-  return async (event) => {
-    const path = event.rawPath ?? '/';
-    const isRead = path.startsWith('/c/');
-    const route = isRead ? '/c/{surface}/{path+}' : ROUTES[path] ?? 'unmatched';
-    const result = await inflight.run(route, () => (path === '/metrics'
-      ? serveMetrics(event)
-      : isRead ? serveRead(event, path) : serveEngine(event, path)));
-    // Awaited: Lambda freezes after the answer, so nothing may be left in flight. Reads flushed
-    // with their rate-limit check (onRead); other routes flush here when due.
-    if (guardrails && !isRead) await metrics.flushIfDue(guardrails);
-    return result;
-  };
 }
 
 function definedOnly(query: Readonly<Record<string, string | undefined>>): Record<string, string> {

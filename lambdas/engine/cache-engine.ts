@@ -1,39 +1,42 @@
 /**
- * The read-through response cache. `handle()` answers one HTTP request:
+ * The read-through response cache: reading, refreshing and deciding freshness. HTTP routing,
+ * health, debug and request metrics belong to the cache function (`lambdas/cache/`).
  *
- * - `GET|HEAD /c/{surface}/{path+}`: one `MGET` (entry, surface and resource generations, bypass
- *   flag) in parallel with the rate-limit check; a fresh, valid entry is a HIT. Otherwise one caller
- *   per instance (single flight) and one per fleet (refresh lock) goes to the origin; the others
- *   serve stale, or wait a bounded time for the new entry and then go to the origin themselves.
- *   XFetch refreshes a hot entry shortly before it expires. Every refresh is awaited by the request
- *   that owns it: nothing runs after the response is returned (Lambda freezes).
+ * - `read()`: one `MGET` (entry, surface and resource generations, bypass flag; `cache-state.ts`)
+ *   in parallel with the rate-limit check; a current, fresh entry (`freshness.ts`) is a HIT.
+ *   Otherwise one caller per instance (single flight) and one per fleet (refresh lock,
+ *   `refresher.ts`) goes to the origin; the others serve stale, or wait a bounded time for the new
+ *   entry and then go to the origin themselves. XFetch refreshes a hot entry shortly before it
+ *   expires. Every refresh is awaited by the request that owns it: nothing runs after the response
+ *   is returned (Lambda freezes).
  * - Redis slow or down (timeout, circuit open): straight to the origin, `X-Cache: BYPASS`, no 5xx.
- * - `/healthz`, `/readyz`, `/debug/cache?key=` (admin token).
+ * - `refresh()`: the warmup's write path. `inspect()`: entry metadata for `/debug/cache`.
  */
-import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Redis } from '@upstash/redis';
 import type { EnvironmentConfig, SurfaceConfig } from '../../config/types';
-import type { AdminAuthenticator } from '../guardrails/admin-auth';
-import { unauthorizedResponse } from '../guardrails/admin-auth';
 import { rateLimitedResponse, type RateLimitDecision } from '../guardrails/rate-limit-decision';
 import type { RateLimiterManager } from '../guardrails/rate-limiter';
-import { json, jsonError, lowercaseHeaders, type Headers, type HttpResult } from '../shared/http';
+import { jsonError, lowercaseHeaders, type Headers, type HttpResult } from '../shared/http';
 import type { MetricsRecorder } from '../shared/metrics/recorder';
 import { NOOP_METRICS } from '../shared/metrics/recorder';
+import { readCacheState, type CacheState } from './cache-state';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
-import { DecodedEntries } from './decoded-entries';
-import { CorruptEntryError, decodeEnvelope, encodeEnvelope, strongEtag, type CachedPayload, type Envelope } from './envelope';
-import { GENERATION_ABSENT, type CurrentGenerations } from './invalidation';
+import { CorruptEntryError, decodeEnvelope, type Envelope, type Generations } from './envelope';
+import { freshnessOf, isCurrent, refreshEarly, ageSeconds, type Freshness } from './freshness';
 import { KeyError, parseKey, bypassFlagKey, resourceGenerationKey, surfaceGenerationKey } from './keys';
-import { OriginError, fetchOrigin, isStorable, type FetchFn, type OriginResponse } from './origin';
-import { RELEASE_SCRIPT, newLockToken, tryAcquire } from './refresh-lock';
+import { isStorable, type FetchFn, type OriginResponse } from './origin';
+import { Refresher, type Outcome } from './refresher';
 import { RequestTargets, requestTarget, type RequestTarget } from './request-target';
-import { buildResponse, type CacheStatus, type Served } from './responses';
+import { buildResponse, servedEntry, type CacheStatus } from './responses';
+import { SingleFlight } from './single-flight';
+import { StoredEntries } from './stored-entries';
 import { DEFAULT_VERSION_REGISTRY, type VersionRegistry } from './version-registry';
 
-export interface CacheRequest {
-  readonly method: string;
-  /** Raw path, e.g. `/c/marketing/blog/hello-world`. */
+/** A read of `GET|HEAD /c/{surface}/{path}`, routed by the cache function. */
+export interface ReadRequest {
+  readonly method: 'GET' | 'HEAD';
+  readonly surface: string;
+  /** Path below the surface, e.g. `blog/hello-world`. */
   readonly path: string;
   readonly query?: Readonly<Record<string, string | undefined>>;
   readonly headers?: Headers;
@@ -50,6 +53,11 @@ export interface ReadObservation {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** Where the engine records what it decided (`cache.hit`, `cache.namespace`, ...): the request's span. */
+export interface ReadTrace {
+  setAttribute(name: string, value: string | boolean): unknown;
+}
+
 export interface CacheEngineOptions {
   /** Environment name (first key segment), surfaces and runtime limits. */
   readonly env: Pick<EnvironmentConfig, 'name' | 'surfaces' | 'runtime'>;
@@ -57,8 +65,6 @@ export interface CacheEngineOptions {
   readonly redis: Redis;
   /** Rate limiter on the guardrails database; checked in parallel with the lookup. @default - no limiting */
   readonly rateLimiter?: Pick<RateLimiterManager, 'limitClient'>;
-  /** Guards `/debug/cache`. @default - the debug route answers 401 */
-  readonly adminAuth?: Pick<AdminAuthenticator, 'authenticate'>;
   /** @default NOOP_METRICS */
   readonly metrics?: MetricsRecorder;
   /**
@@ -107,41 +113,36 @@ export interface RefreshResult {
   readonly reason?: 'origin_error' | 'not_storable' | 'oversize' | 'redis_unavailable';
 }
 
-type Outcome =
-  | { readonly kind: 'serve'; readonly served: Served }
-  | { readonly kind: 'origin_failed'; readonly xcache: CacheStatus; readonly message: string };
+/** What `/debug/cache` shows of one stored entry. */
+export type EntryInspection =
+  | { readonly key: string; readonly corrupt: true; readonly reason: string; readonly storedBytes: number }
+  | {
+    readonly key: string;
+    readonly corrupt: false;
+    readonly entry: Envelope;
+    readonly currentSurfaceVersion: number;
+    readonly currentGenerations: Generations;
+    readonly valid: boolean;
+    readonly ageSeconds: number;
+    readonly state: Freshness;
+    readonly storedBytes: number;
+    readonly bypass: boolean;
+  };
 
-interface Lookup {
-  readonly ok: boolean;
-  readonly raw: string | null;
-  readonly gens: CurrentGenerations;
-  readonly bypass: boolean;
-}
-
-/** What a refresher falls back to when the origin fails: the entry it already has. */
-interface Fallback {
-  readonly entry: Envelope;
-  readonly xcache: 'HIT' | 'STALE';
-}
-
-const tracer = trace.getTracer('cache-engine');
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const METHOD_LABELS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const READ_ROUTE = /^\/c\/([^/]+)(?:\/(.*))?$/;
+const NO_TRACE: ReadTrace = { setAttribute: () => undefined };
 
 export class CacheEngine {
   private readonly redis: Redis;
   private readonly metrics: MetricsRecorder;
   private readonly clock: () => number;
   private readonly random: () => number;
-  private readonly fetchFn: FetchFn;
   private readonly registry: VersionRegistry;
   private readonly breaker: CircuitBreaker;
   private readonly surfaces: ReadonlyMap<string, SurfaceConfig>;
-  private readonly inflight = new Map<string, Promise<Outcome>>();
-  private readonly decoded = new DecodedEntries();
+  private readonly inflight = new SingleFlight<Outcome>();
+  private readonly entries: StoredEntries;
+  private readonly refresher: Refresher;
   private readonly targets: RequestTargets;
-  private readonly redisTimeoutMs: number;
   private readonly requestTimeoutMs: number;
 
   constructor(private readonly opts: CacheEngineOptions) {
@@ -149,13 +150,26 @@ export class CacheEngine {
     this.metrics = opts.metrics ?? NOOP_METRICS;
     this.clock = opts.clock ?? Date.now;
     this.random = opts.random ?? Math.random;
-    this.fetchFn = opts.fetch ?? ((url, init) => fetch(url, init));
     this.registry = opts.registry ?? DEFAULT_VERSION_REGISTRY;
-    this.redisTimeoutMs = opts.env.runtime.redisTimeoutMs;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? opts.env.runtime.requestTimeoutMs;
-    this.breaker = new CircuitBreaker({ clock: this.clock, ...opts.breaker, timeoutMs: opts.breaker?.timeoutMs ?? this.redisTimeoutMs });
+    const timeoutMs = opts.breaker?.timeoutMs ?? opts.env.runtime.redisTimeoutMs;
+    this.breaker = new CircuitBreaker({ clock: this.clock, ...opts.breaker, timeoutMs });
     this.surfaces = new Map(opts.env.surfaces.map((s) => [s.name, s]));
     this.targets = new RequestTargets(opts.env.name);
+    const call = <T>(fn: () => Promise<T>): Promise<T> => this.breaker.run(fn);
+    this.entries = new StoredEntries({ redis: this.redis, registry: this.registry, metrics: this.metrics, call });
+    this.refresher = new Refresher({
+      redis: this.redis,
+      entries: this.entries,
+      registry: this.registry,
+      metrics: this.metrics,
+      clock: this.clock,
+      fetch: opts.fetch ?? ((url, init) => fetch(url, init)),
+      maxItemBytes: opts.env.runtime.maxItemBytes,
+      call,
+      lockWaitMs: opts.lockWaitMs,
+      pollIntervalMs: opts.pollIntervalMs,
+    });
   }
 
   /** Circuit state, for health output and tests. */
@@ -163,29 +177,39 @@ export class CacheEngine {
     return this.breaker.state();
   }
 
-  async handle(req: CacheRequest): Promise<HttpResult> {
-    const started = this.clock();
-    const method = req.method.toUpperCase();
-    const { route, run } = this.route(method, req);
-    const methodLabel = METHOD_LABELS.has(method) ? method : 'OTHER';
-    return tracer.startActiveSpan(`${method} ${route}`, async (span) => {
-      span.setAttribute('http.request.method', method);
-      span.setAttribute('http.route', route);
-      let res: HttpResult;
-      try {
-        res = await run(span);
-      } catch (e) {
-        // Last line of defence: a bug never leaks a stack trace.
-        span.recordException(e as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        res = jsonError(500, 'internal_error', 'the cache engine failed to answer this request');
-      }
-      span.setAttribute('http.response.status_code', res.statusCode ?? 200);
-      span.end();
-      this.metrics.observe('http_request_duration_seconds', (this.clock() - started) / 1000,
-        { method: methodLabel, route, status_code: String(res.statusCode ?? 200) });
-      return res;
-    });
+  /** Answers one read: 404 unknown surface, 400 bad path, 429 limited, else the cached or origin answer. */
+  async read(req: ReadRequest, trace: ReadTrace = NO_TRACE): Promise<HttpResult> {
+    const deadline = this.clock() + this.requestTimeoutMs;
+    const surface = this.surfaces.get(req.surface);
+    trace.setAttribute('cache.namespace', surface ? surface.name : 'unknown');
+    if (!surface) {
+      return jsonError(404, 'unknown_surface', `surface "${req.surface.slice(0, 64)}" is not configured; known: ${[...this.surfaces.keys()].join(', ')}`);
+    }
+    const headers = lowercaseHeaders(req.headers);
+    const query = req.query ?? {};
+    let target: RequestTarget;
+    try {
+      target = this.targets.get(surface, req.path, query, headers);
+    } catch (e) {
+      if (e instanceof KeyError) return jsonError(400, e.code, e.message);
+      throw e;
+    }
+    const observed = this.observeRead({ surface: surface.name, path: req.path, query, headers });
+    const [decision, state] = this.opts.rateLimiter
+      ? await Promise.all([this.rateLimit(surface, req, headers, trace), this.lookup(target)])
+      : [undefined, await this.lookup(target)];
+    await observed;
+    if (decision && !decision.allowed) return rateLimitedResponse(decision);
+
+    const outcome = await this.decide(target, state, deadline);
+    const xcache = outcome.kind === 'serve' ? outcome.served.xcache : outcome.xcache;
+    trace.setAttribute('cache.hit', xcache === 'HIT' || xcache === 'STALE');
+    trace.setAttribute('cache.status', xcache);
+    this.countServed(surface.name, xcache, outcome.kind === 'serve' ? outcome.served.bypassReason : undefined);
+    if (outcome.kind === 'origin_failed') {
+      return jsonError(502, 'origin_unavailable', outcome.message, { ...decision?.headers, 'x-cache': outcome.xcache });
+    }
+    return buildResponse(outcome.served, { head: req.method === 'HEAD', ifNoneMatch: headers['if-none-match'], extraHeaders: decision?.headers });
   }
 
   /**
@@ -196,77 +220,60 @@ export class CacheEngine {
     const surface = this.surfaces.get(surfaceName);
     if (!surface) throw new Error(`unknown surface "${surfaceName}"; configured: ${[...this.surfaces.keys()].join(', ')}`);
     const target = requestTarget(this.opts.env.name, surface, path, query, lowercaseHeaders(headers));
-    let gens: CurrentGenerations;
+    let gens: Generations;
     try {
-      const [s, r] = await this.call(() => this.redis.mget<(string | null)[]>(target.surfaceGenKey, target.resourceGenKey));
-      gens = { surface: s ?? GENERATION_ABSENT, resource: r ?? GENERATION_ABSENT };
+      gens = (await this.call(() => readCacheState(this.redis, target))).generations;
     } catch {
       return { key: target.key, stored: false, status: 0, reason: 'redis_unavailable' };
     }
     let res: OriginResponse;
     try {
-      res = await this.callOrigin(target);
+      res = await this.refresher.callOrigin(target);
     } catch {
       return { key: target.key, stored: false, status: 0, reason: 'origin_error' };
     }
     if (res.status >= 500) return { key: target.key, stored: false, status: res.status, reason: 'origin_error' };
     if (!isStorable(res)) return { key: target.key, stored: false, status: res.status, reason: 'not_storable' };
-    const stored = await this.store(target, gens, res, undefined);
+    const stored = await this.refresher.store(target, gens, res, undefined);
     return stored === 'stored'
       ? { key: target.key, stored: true, status: res.status }
       : { key: target.key, stored: false, status: res.status, reason: stored };
   }
 
-  private route(method: string, req: CacheRequest): { route: string; run: (span: Span) => Promise<HttpResult> } {
-    const path = req.path.split('?')[0] ?? '';
-    const read = READ_ROUTE.exec(path);
-    if (read) {
-      return {
-        route: '/c/{surface}/{path+}',
-        run: (span) => (method === 'GET' || method === 'HEAD'
-          ? this.read(req, method, read[1] as string, read[2] ?? '', span)
-          : Promise.resolve(jsonError(405, 'method_not_allowed', `${method} is not allowed here; use GET or HEAD`, { allow: 'GET, HEAD' }))),
-      };
-    }
-    if (path === '/healthz') return { route: path, run: async () => json(200, { status: 'ok' }) };
-    if (path === '/readyz') return { route: path, run: () => this.ready() };
-    if (path === '/debug/cache') return { route: path, run: () => this.debug(req) };
-    return { route: 'unmatched', run: async () => jsonError(404, 'not_found', `no route for ${method} ${path.slice(0, 200)}`) };
-  }
-
-  // ---------------------------------------------------------------- read path
-
-  private async read(req: CacheRequest, method: string, surfaceName: string, path: string, span: Span): Promise<HttpResult> {
-    const deadline = this.clock() + this.requestTimeoutMs;
-    const surface = this.surfaces.get(surfaceName);
-    span.setAttribute('cache.namespace', surface ? surface.name : 'unknown');
-    if (!surface) {
-      return jsonError(404, 'unknown_surface', `surface "${surfaceName.slice(0, 64)}" is not configured; known: ${[...this.surfaces.keys()].join(', ')}`);
-    }
-    const headers = lowercaseHeaders(req.headers);
-    let target: RequestTarget;
+  /**
+   * What is stored under `key` and whether a read would use it; undefined when nothing is stored.
+   * Throws `KeyError` for a malformed key or one of another environment; Redis errors propagate.
+   */
+  async inspect(key: string): Promise<EntryInspection | undefined> {
+    const parts = parseKey(key);
+    if (parts.env !== this.opts.env.name) throw new KeyError(`key belongs to environment "${parts.env}", this is "${this.opts.env.name}"`);
+    const state = await this.call(() => readCacheState(this.redis, {
+      surfaceGenKey: surfaceGenerationKey(parts.env, parts.surface),
+      resourceGenKey: resourceGenerationKey(parts.env, parts.surface, parts.resource),
+      bypassKey: bypassFlagKey(parts.env, parts.surface),
+    }, key));
+    const raw = state.raw;
+    if (raw === null) return undefined;
+    const storedBytes = Buffer.byteLength(raw);
+    let entry: Envelope;
     try {
-      target = this.targets.get(surface, path, req.query ?? {}, headers);
+      entry = decodeEnvelope(raw);
     } catch (e) {
-      if (e instanceof KeyError) return jsonError(400, e.code, e.message);
-      throw e;
+      return { key, corrupt: true, reason: e instanceof CorruptEntryError ? e.reason : 'unknown', storedBytes };
     }
-    const observed = this.observeRead({ surface: surface.name, path, query: req.query ?? {}, headers });
-    const [decision, lookup] = this.opts.rateLimiter
-      ? await Promise.all([this.rateLimit(surface, req, headers, span), this.lookup(target)])
-      : [undefined, await this.lookup(target)];
-    await observed;
-    if (decision && !decision.allowed) return rateLimitedResponse(decision);
-
-    const outcome = await this.decide(target, lookup, deadline);
-    const xcache = outcome.kind === 'serve' ? outcome.served.xcache : outcome.xcache;
-    span.setAttribute('cache.hit', xcache === 'HIT' || xcache === 'STALE');
-    span.setAttribute('cache.status', xcache);
-    this.countServed(surface.name, xcache, outcome.kind === 'serve' ? outcome.served.bypassReason : undefined);
-    if (outcome.kind === 'origin_failed') {
-      return jsonError(502, 'origin_unavailable', outcome.message, { ...decision?.headers, 'x-cache': outcome.xcache });
-    }
-    return buildResponse(outcome.served, { head: method === 'HEAD', ifNoneMatch: headers['if-none-match'], extraHeaders: decision?.headers });
+    const now = this.clock();
+    return {
+      key,
+      corrupt: false,
+      entry,
+      currentSurfaceVersion: this.registry.current(parts.surface),
+      currentGenerations: state.generations,
+      valid: isCurrent(entry, parts.surface, state.generations, this.registry),
+      ageSeconds: ageSeconds(entry, now),
+      state: freshnessOf(entry, now),
+      storedBytes,
+      bypass: state.bypass,
+    };
   }
 
   private observeRead(read: ReadObservation): Promise<unknown> {
@@ -277,9 +284,9 @@ export class CacheEngine {
     }
   }
 
-  private async rateLimit(surface: SurfaceConfig, req: CacheRequest, headers: Record<string, string>, span: Span): Promise<RateLimitDecision | undefined> {
+  private async rateLimit(surface: SurfaceConfig, req: ReadRequest, headers: Record<string, string>, trace: ReadTrace): Promise<RateLimitDecision | undefined> {
     if (!this.opts.rateLimiter) return undefined;
-    span.setAttribute('rateLimit.bucket', surface.name);
+    trace.setAttribute('rateLimit.bucket', surface.name);
     try {
       return await this.opts.rateLimiter.limitClient(surface.name, { ip: req.clientIp ?? 'unknown', apiKey: headers['x-api-key'] });
     } catch {
@@ -288,258 +295,35 @@ export class CacheEngine {
     }
   }
 
-  /** The single round trip of the hit path. Never rejects: a Redis failure is `ok: false`. */
-  private async lookup(t: RequestTarget): Promise<Lookup> {
-    const none: CurrentGenerations = { surface: GENERATION_ABSENT, resource: GENERATION_ABSENT };
-    if (!this.breaker.allows()) return { ok: false, raw: null, gens: none, bypass: false };
+  /** The single round trip of the hit path. Never rejects: a Redis failure is undefined. */
+  private async lookup(t: RequestTarget): Promise<CacheState | undefined> {
+    if (!this.breaker.allows()) return undefined;
     try {
-      const [raw, s, r, bypass] = await this.call(() =>
-        this.redis.mget<(string | null)[]>(t.key, t.surfaceGenKey, t.resourceGenKey, t.bypassKey));
-      return { ok: true, raw: raw ?? null, gens: { surface: s ?? GENERATION_ABSENT, resource: r ?? GENERATION_ABSENT }, bypass: bypass != null };
+      return await this.call(() => readCacheState(this.redis, t, t.key));
     } catch {
-      return { ok: false, raw: null, gens: none, bypass: false };
+      return undefined;
     }
   }
 
-  private async decide(t: RequestTarget, lookup: Lookup, deadline: number): Promise<Outcome> {
-    if (!lookup.ok) return this.bypass(t, 'redis_unavailable', deadline);
-    if (lookup.bypass) return this.bypass(t, 'emergency', deadline);
-    const entry = lookup.raw === null ? undefined : await this.usableEntry(t, lookup.raw, lookup.gens, true);
+  private async decide(t: RequestTarget, state: CacheState | undefined, deadline: number): Promise<Outcome> {
+    if (!state) return this.refresher.bypass(t, 'redis_unavailable', deadline);
+    if (state.bypass) return this.refresher.bypass(t, 'emergency', deadline);
+    const gens = state.generations;
+    const entry = state.raw === null ? undefined : await this.entries.usable(t.key, t.surface.name, state.raw, gens, true);
     const now = this.clock();
-    if (entry) {
-      const expiresAt = entry.storedAtMs + entry.ttlSeconds * 1000;
-      if (now < expiresAt) {
-        if (!this.refreshEarly(entry, now, expiresAt) || this.inflight.has(t.key)) {
-          return { kind: 'serve', served: this.served(entry, 'HIT', now) };
-        }
-        return this.singleFlight(t.key, () => this.fill(t, lookup.gens, { entry, xcache: 'HIT' }, deadline));
+    const freshness = entry ? freshnessOf(entry, now) : 'expired';
+    if (entry && freshness === 'fresh') {
+      if (!refreshEarly(entry, now, this.opts.xfetchBeta ?? 1, this.random()) || this.inflight.has(t.key)) {
+        return { kind: 'serve', served: servedEntry(entry, 'HIT', now) };
       }
-      if (now < expiresAt + entry.staleSeconds * 1000) {
-        // Someone in this instance is already refreshing: serve stale now rather than wait for it.
-        if (this.inflight.has(t.key)) return this.serveFallback({ entry, xcache: 'STALE' });
-        return this.singleFlight(t.key, () => this.fill(t, lookup.gens, { entry, xcache: 'STALE' }, deadline));
-      }
+      return this.inflight.run(t.key, () => this.refresher.fill(t, gens, { entry, xcache: 'HIT' }, deadline));
     }
-    return this.singleFlight(t.key, () => this.fill(t, lookup.gens, undefined, deadline));
-  }
-
-  /** XFetch: refresh early with a probability that grows as expiry nears and with the origin's cost. */
-  private refreshEarly(entry: Envelope, now: number, expiresAt: number): boolean {
-    const beta = this.opts.xfetchBeta ?? 1;
-    if (beta <= 0 || entry.originMs <= 0) return false;
-    const rand = Math.min(1, Math.max(Number.MIN_VALUE, this.random()));
-    return now - entry.originMs * beta * Math.log(rand) >= expiresAt;
-  }
-
-  /**
-   * Decodes an entry and checks it was written under the current surface version and generations.
-   * A corrupt entry is counted and deleted (`heal`), and reads as absent.
-   */
-  private async usableEntry(t: RequestTarget, raw: string, gens: CurrentGenerations, heal: boolean): Promise<Envelope | undefined> {
-    let entry = this.decoded.get(t.key, raw);
-    if (entry === undefined) {
-      try {
-        entry = decodeEnvelope(raw);
-        this.decoded.set(t.key, raw, entry);
-      } catch (e) {
-        if (!(e instanceof CorruptEntryError)) throw e;
-        this.decoded.delete(t.key);
-        if (heal) {
-          if (e.reason !== 'schema') this.metrics.increment('cache_corrupt_entries_total', { namespace: t.surface.name });
-          this.metrics.increment('cache_evictions_total', { namespace: t.surface.name, reason: e.reason === 'schema' ? 'schema' : 'corrupt' });
-          await this.call(() => this.redis.del(t.key)).catch(() => undefined);
-        }
-        return undefined;
-      }
+    if (entry && freshness === 'stale') {
+      // Someone in this instance is already refreshing: serve stale now rather than wait for it.
+      if (this.inflight.has(t.key)) return this.refresher.serveFallback({ entry, xcache: 'STALE' });
+      return this.inflight.run(t.key, () => this.refresher.fill(t, gens, { entry, xcache: 'STALE' }, deadline));
     }
-    const current = this.registry.isCurrent(t.surface.name, entry.surfaceVersion)
-      && entry.generations.surface === gens.surface && entry.generations.resource === gens.resource;
-    return current ? entry : undefined;
-  }
-
-  /** Coalesces concurrent fills of one key in this instance. */
-  private singleFlight(key: string, fn: () => Promise<Outcome>): Promise<Outcome> {
-    const running = this.inflight.get(key);
-    if (running) return running;
-    const p = fn().finally(() => this.inflight.delete(key));
-    this.inflight.set(key, p);
-    return p;
-  }
-
-  /** One caller in the fleet refreshes (refresh lock); the others serve what they have or wait. */
-  private async fill(t: RequestTarget, gens: CurrentGenerations, fallback: Fallback | undefined, deadline: number): Promise<Outcome> {
-    const token = newLockToken();
-    let acquired: boolean;
-    try {
-      acquired = await this.call(() => tryAcquire(this.redis, t.lockKey, token, this.lockTtlMs(t.surface)));
-    } catch {
-      return fallback ? this.serveFallback(fallback) : this.bypass(t, 'redis_unavailable', deadline);
-    }
-    if (acquired) return this.refreshFromOrigin(t, gens, fallback, token, deadline);
-    if (fallback) return this.serveFallback(fallback);
-    const waited = await this.waitForOwner(t, gens, deadline);
-    if (waited.kind === 'entry') return { kind: 'serve', served: this.served(waited.entry, 'HIT', this.clock()) };
-    return this.refreshFromOrigin(t, gens, undefined, waited.kind === 'acquired' ? waited.token : undefined, deadline);
-  }
-
-  private serveFallback(f: Fallback): Outcome {
-    return { kind: 'serve', served: this.served(f.entry, f.xcache, this.clock()) };
-  }
-
-  /**
-   * Polls for the entry the lock owner is writing. Takes the lock itself when the owner is gone
-   * without writing (failed, oversize); gives up at the deadline so a lost owner costs a bounded wait.
-   */
-  private async waitForOwner(t: RequestTarget, gens: CurrentGenerations, requestDeadline: number):
-    Promise<{ kind: 'entry'; entry: Envelope } | { kind: 'acquired'; token: string } | { kind: 'gave_up' }> {
-    const deadline = Math.min(requestDeadline, this.clock() + (this.opts.lockWaitMs ?? t.surface.originTimeoutMs + 500));
-    let interval = this.opts.pollIntervalMs ?? 20;
-    while (this.clock() < deadline) {
-      await sleep(Math.max(1, Math.min(interval, deadline - this.clock())));
-      interval = Math.min(interval * 1.5, 200);
-      let raw: string | null | undefined;
-      let lock: string | null | undefined;
-      try {
-        [raw, lock] = await this.call(() => this.redis.mget<(string | null)[]>(t.key, t.lockKey));
-      } catch {
-        return { kind: 'gave_up' };
-      }
-      if (raw) {
-        const entry = await this.usableEntry(t, raw, gens, false);
-        if (entry && this.clock() < entry.storedAtMs + entry.ttlSeconds * 1000) return { kind: 'entry', entry };
-      }
-      if (!lock) {
-        const token = newLockToken();
-        const got = await this.call(() => tryAcquire(this.redis, t.lockKey, token, this.lockTtlMs(t.surface))).catch(() => false);
-        if (got) return { kind: 'acquired', token };
-      }
-    }
-    return { kind: 'gave_up' };
-  }
-
-  private lockTtlMs(surface: SurfaceConfig): number {
-    return surface.originTimeoutMs + 1000;
-  }
-
-  private async refreshFromOrigin(
-    t: RequestTarget, gens: CurrentGenerations, fallback: Fallback | undefined, token: string | undefined, deadline: number,
-  ): Promise<Outcome> {
-    let res: OriginResponse;
-    try {
-      res = await this.callOrigin(t, deadline);
-    } catch (e) {
-      await this.releaseLock(t, token);
-      return fallback ? this.serveFallback(fallback) : { kind: 'origin_failed', xcache: 'MISS', message: (e as Error).message };
-    }
-    if (res.status >= 500) {
-      await this.releaseLock(t, token);
-      return fallback
-        ? this.serveFallback(fallback)
-        : { kind: 'origin_failed', xcache: 'MISS', message: `the origin answered ${res.status} and no cached copy exists` };
-    }
-    if (!isStorable(res)) {
-      await this.releaseLock(t, token);
-      return { kind: 'serve', served: this.fromOrigin(t, res, 'MISS', false) };
-    }
-    // Served either way; an oversize answer or a failed write only means the next read misses too.
-    await this.store(t, gens, res, token);
-    return { kind: 'serve', served: this.fromOrigin(t, res, 'MISS', true) };
-  }
-
-  /** Stores the origin's answer and releases the lock in one pipeline; never throws. */
-  private async store(t: RequestTarget, gens: CurrentGenerations, res: OriginResponse, token: string | undefined):
-    Promise<'stored' | 'oversize' | 'redis_unavailable'> {
-    const surface = t.surface;
-    const { value } = encodeEnvelope({
-      surfaceVersion: this.registry.current(surface.name),
-      storedAtMs: this.clock(),
-      ttlSeconds: surface.ttlSeconds,
-      staleSeconds: surface.staleWhileRevalidateSeconds,
-      generations: gens,
-      originMs: res.durationMs,
-      payload: this.payloadOf(surface, res),
-    }, { compressAboveBytes: surface.compressAboveBytes });
-    if (Buffer.byteLength(value) > this.opts.env.runtime.maxItemBytes) {
-      this.metrics.increment('cache_evictions_total', { namespace: surface.name, reason: 'oversize' });
-      await this.releaseLock(t, token);
-      return 'oversize';
-    }
-    try {
-      const p = this.redis.pipeline();
-      p.set(t.key, value, { px: (surface.ttlSeconds + surface.staleWhileRevalidateSeconds) * 1000 });
-      if (token) p.eval(RELEASE_SCRIPT, [t.lockKey], [token]);
-      await this.call(() => p.exec());
-      return 'stored';
-    } catch {
-      return 'redis_unavailable';
-    }
-  }
-
-  private async releaseLock(t: RequestTarget, token: string | undefined): Promise<void> {
-    if (!token) return;
-    await this.call(() => this.redis.eval(RELEASE_SCRIPT, [t.lockKey], [token])).catch(() => undefined);
-  }
-
-  /** Straight to the origin, nothing read or written in Redis. */
-  private async bypass(t: RequestTarget, reason: 'redis_unavailable' | 'emergency', deadline: number): Promise<Outcome> {
-    let res: OriginResponse;
-    try {
-      res = await this.callOrigin(t, deadline);
-    } catch (e) {
-      return { kind: 'origin_failed', xcache: 'BYPASS', message: (e as Error).message };
-    }
-    if (res.status >= 500) return { kind: 'origin_failed', xcache: 'BYPASS', message: `the origin answered ${res.status}` };
-    return { kind: 'serve', served: { ...this.fromOrigin(t, res, 'BYPASS', isStorable(res)), bypassReason: reason } };
-  }
-
-  /** The origin call, bounded by the surface's timeout and by what is left of the request's deadline. */
-  private async callOrigin(t: RequestTarget, deadline = Number.POSITIVE_INFINITY): Promise<OriginResponse> {
-    const namespace = t.surface.name;
-    const timeoutMs = Math.max(1, Math.min(t.surface.originTimeoutMs, deadline - this.clock()));
-    try {
-      const res = await fetchOrigin(this.fetchFn, t.originUrl, t.originHeaders, timeoutMs, this.clock);
-      this.metrics.increment('cache_origin_requests_total', { namespace, outcome: res.status >= 500 ? 'error' : 'success' });
-      return res;
-    } catch (e) {
-      this.metrics.increment('cache_origin_requests_total', { namespace, outcome: e instanceof OriginError ? e.outcome : 'error' });
-      throw e;
-    }
-  }
-
-  private payloadOf(surface: SurfaceConfig, res: OriginResponse): CachedPayload {
-    const headers: Record<string, string> = {};
-    for (const name of surface.storedHeaders) {
-      const v = res.headers[name];
-      if (v !== undefined) headers[name] = v;
-    }
-    // A redirect is useless without its target, whatever the surface stores.
-    if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined) headers.location = res.headers.location;
-    return { status: res.status, headers, body: res.body };
-  }
-
-  private fromOrigin(t: RequestTarget, res: OriginResponse, xcache: CacheStatus, storable: boolean): Served {
-    const payload = this.payloadOf(t.surface, res);
-    return {
-      xcache,
-      payload,
-      etag: strongEtag(payload.body, payload.headers['content-type']),
-      ageSeconds: 0,
-      ttlSeconds: t.surface.ttlSeconds,
-      staleSeconds: t.surface.staleWhileRevalidateSeconds,
-      storable,
-    };
-  }
-
-  private served(entry: Envelope, xcache: CacheStatus, now: number): Served {
-    return {
-      xcache,
-      payload: entry.payload,
-      etag: entry.etag,
-      ageSeconds: Math.max(0, Math.floor((now - entry.storedAtMs) / 1000)),
-      ttlSeconds: entry.ttlSeconds,
-      staleSeconds: entry.staleSeconds,
-      storable: true,
-    };
+    return this.inflight.run(t.key, () => this.refresher.fill(t, gens, undefined, deadline));
   }
 
   private countServed(namespace: string, xcache: CacheStatus, bypassReason: string | undefined): void {
@@ -552,86 +336,5 @@ export class CacheEngine {
   /** Every engine Redis call: timeout + circuit breaker. */
   private call<T>(fn: () => Promise<T>): Promise<T> {
     return this.breaker.run(fn);
-  }
-
-  // ---------------------------------------------------------------- health and debug
-
-  private async ready(): Promise<HttpResult> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.redis.ping(),
-        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), this.redisTimeoutMs); }),
-      ]);
-      return json(200, { status: 'ready', circuit: this.breaker.state() });
-    } catch {
-      return jsonError(503, 'redis_unavailable', `Redis did not answer PING within ${this.redisTimeoutMs} ms`);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async debug(req: CacheRequest): Promise<HttpResult> {
-    if (req.method.toUpperCase() !== 'GET') return jsonError(405, 'method_not_allowed', 'use GET', { allow: 'GET' });
-    if (!this.opts.adminAuth) return unauthorizedResponse('invalid');
-    try {
-      const auth = await this.opts.adminAuth.authenticate(req.headers);
-      if (!auth.ok) return unauthorizedResponse(auth.reason);
-    } catch {
-      return jsonError(503, 'admin_auth_unavailable', 'the admin token source is unavailable');
-    }
-    const key = req.query?.key;
-    if (!key) return jsonError(400, 'missing_key', 'query parameter "key" is required: /debug/cache?key=<env>:<surface>:<resource>:<variant>');
-    let parts: ReturnType<typeof parseKey>;
-    try {
-      parts = parseKey(key);
-    } catch (e) {
-      return jsonError(400, 'bad_key', (e as Error).message);
-    }
-    if (parts.env !== this.opts.env.name) return jsonError(400, 'bad_key', `key belongs to environment "${parts.env}", this is "${this.opts.env.name}"`);
-    let values: (string | null)[];
-    try {
-      values = await this.call(() => this.redis.mget<(string | null)[]>(key,
-        surfaceGenerationKey(parts.env, parts.surface), resourceGenerationKey(parts.env, parts.surface, parts.resource),
-        bypassFlagKey(parts.env, parts.surface)));
-    } catch {
-      return jsonError(503, 'redis_unavailable', 'Redis is unavailable');
-    }
-    const [raw, s, r, bypass] = values;
-    const currentGenerations = { surface: s ?? GENERATION_ABSENT, resource: r ?? GENERATION_ABSENT };
-    if (!raw) return jsonError(404, 'not_found', `no entry for key ${key}`);
-    let entry: Envelope;
-    try {
-      entry = decodeEnvelope(raw);
-    } catch (e) {
-      return json(200, { key, corrupt: true, reason: e instanceof CorruptEntryError ? e.reason : 'unknown', storedBytes: Buffer.byteLength(raw) });
-    }
-    const now = this.clock();
-    const expiresAt = entry.storedAtMs + entry.ttlSeconds * 1000;
-    return json(200, {
-      key,
-      corrupt: false,
-      schemaVersion: entry.schemaVersion,
-      surfaceVersion: entry.surfaceVersion,
-      currentSurfaceVersion: this.registry.current(parts.surface),
-      generations: entry.generations,
-      currentGenerations,
-      valid: this.registry.isCurrent(parts.surface, entry.surfaceVersion)
-        && entry.generations.surface === currentGenerations.surface && entry.generations.resource === currentGenerations.resource,
-      storedAt: new Date(entry.storedAtMs).toISOString(),
-      ageSeconds: Math.max(0, Math.floor((now - entry.storedAtMs) / 1000)),
-      ttlSeconds: entry.ttlSeconds,
-      staleSeconds: entry.staleSeconds,
-      state: now < expiresAt ? 'fresh' : now < expiresAt + entry.staleSeconds * 1000 ? 'stale' : 'expired',
-      originMs: entry.originMs,
-      checksum: entry.checksum,
-      etag: entry.etag,
-      encoding: entry.encoding,
-      storedBytes: Buffer.byteLength(raw),
-      status: entry.payload.status,
-      headers: entry.payload.headers,
-      bodyBytes: entry.payload.body.byteLength,
-      bypass: bypass != null,
-    });
   }
 }

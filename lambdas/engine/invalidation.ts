@@ -83,14 +83,3 @@ export async function getBypass(redis: Redis, env: string, surface: string): Pro
   // -2: no key; -1: a flag without expiry (not written by setBypass) still counts as enabled.
   return ttl === -2 ? { key, enabled: false, ttlSeconds: 0 } : { key, enabled: true, ttlSeconds: Math.max(ttl, 0) };
 }
-
-export interface CurrentGenerations {
-  readonly surface: string;
-  readonly resource: string;
-}
-
-/** Reads both generations of a resource in one `MGET`. */
-export async function readGenerations(redis: Redis, env: string, surface: string, resource: string): Promise<CurrentGenerations> {
-  const [s, r] = await redis.mget<(string | null)[]>(surfaceGenerationKey(env, surface), resourceGenerationKey(env, surface, resource));
-  return { surface: s ?? GENERATION_ABSENT, resource: r ?? GENERATION_ABSENT };
-}

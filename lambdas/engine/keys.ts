@@ -125,11 +125,6 @@ export function variantOf(inputs: Readonly<Record<string, string | undefined>>):
   return `v${createHash('sha256').update(JSON.stringify(present)).digest('hex').slice(0, 32)}`;
 }
 
-/** Cache key prefix of a surface, for operator purges (`SCAN MATCH <prefix>*`); escaped for glob. */
-export function surfacePrefix(env: string, surface: string): string {
-  return `${validateSegment('env', env)}:${validateSegment('surface', surface)}:`;
-}
-
 /** Escapes glob metacharacters so a validated prefix is matched literally by `SCAN MATCH`. */
 export function escapeGlob(value: string): string {
   return value.replace(/[*?[\]\\]/g, (c) => `\\${c}`);

@@ -19,9 +19,3 @@ export async function tryAcquire(redis: Redis, lockKey: string, token: string, t
   const res = await redis.set(lockKey, token, { nx: true, px: Math.max(1, Math.ceil(ttlMs)) });
   return res === 'OK';
 }
-
-/** True when this owner's lock was deleted; false when it had expired or belongs to someone else. */
-export async function release(redis: Redis, lockKey: string, token: string): Promise<boolean> {
-  const res = await redis.eval(RELEASE_SCRIPT, [lockKey], [token]);
-  return Number(res) === 1;
-}

@@ -3,8 +3,11 @@
  * `Age`, `Cache-Control` with `max-age` and `stale-while-revalidate`, a strong `ETag`, `304` on a
  * matching `If-None-Match`, and no body for `HEAD`.
  */
+import type { SurfaceConfig } from '../../config/types';
 import { encodeBody, type HttpResult } from '../shared/http';
-import type { CachedPayload } from './envelope';
+import { strongEtag, type CachedPayload, type Envelope } from './envelope';
+import { ageSeconds } from './freshness';
+import type { OriginResponse } from './origin';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
 
@@ -19,6 +22,45 @@ export interface Served {
   readonly storable: boolean;
   /** Label of `cache_bypass_total{reason}` on BYPASS. */
   readonly bypassReason?: string;
+}
+
+/** What is served from a stored entry. */
+export function servedEntry(entry: Envelope, xcache: CacheStatus, nowMs: number): Served {
+  return {
+    xcache,
+    payload: entry.payload,
+    etag: entry.etag,
+    ageSeconds: ageSeconds(entry, nowMs),
+    ttlSeconds: entry.ttlSeconds,
+    staleSeconds: entry.staleSeconds,
+    storable: true,
+  };
+}
+
+/** The part of an origin answer a surface keeps: status, its stored headers, body. */
+export function payloadOf(surface: SurfaceConfig, res: OriginResponse): CachedPayload {
+  const headers: Record<string, string> = {};
+  for (const name of surface.storedHeaders) {
+    const v = res.headers[name];
+    if (v !== undefined) headers[name] = v;
+  }
+  // A redirect is useless without its target, whatever the surface stores.
+  if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined) headers.location = res.headers.location;
+  return { status: res.status, headers, body: res.body };
+}
+
+/** What is served straight from an origin answer. */
+export function servedOrigin(surface: SurfaceConfig, res: OriginResponse, xcache: CacheStatus, storable: boolean): Served {
+  const payload = payloadOf(surface, res);
+  return {
+    xcache,
+    payload,
+    etag: strongEtag(payload.body, payload.headers['content-type']),
+    ageSeconds: 0,
+    ttlSeconds: surface.ttlSeconds,
+    staleSeconds: surface.staleWhileRevalidateSeconds,
+    storable,
+  };
 }
 
 export interface ResponseOptions {

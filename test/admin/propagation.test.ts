@@ -1,6 +1,7 @@
 import { Redis } from '@upstash/redis';
 import { environment, type EnvironmentConfig } from '../../config';
 import { assembleAdminApi } from '../../lambdas/admin/assemble';
+import { CacheRouter } from '../../lambdas/cache/cache-router';
 import { CacheEngine } from '../../lambdas/engine/cache-engine';
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
@@ -22,7 +23,7 @@ describe('an invalidation reaches every engine instance', () => {
   let guardrails: TestUpstash;
   let origin: Origin;
   let env: EnvironmentConfig;
-  let engines: CacheEngine[];
+  let engines: CacheRouter[];
   let version = 1;
 
   beforeAll(async () => {
@@ -35,7 +36,10 @@ describe('an invalidation reaches every engine instance', () => {
     // Each instance has its own client, as separate Lambda instances would.
     engines = Array.from(
       { length: INSTANCES },
-      () => new CacheEngine({ env, redis: new Redis({ url: cache.url, token: cache.token, automaticDeserialization: false, enableTelemetry: false }) }),
+      () => {
+        const redis = new Redis({ url: cache.url, token: cache.token, automaticDeserialization: false, enableTelemetry: false });
+        return new CacheRouter({ engine: new CacheEngine({ env, redis }), cacheRedis: redis, redisTimeoutMs: 500 });
+      },
     );
   });
 
@@ -43,13 +47,13 @@ describe('an invalidation reaches every engine instance', () => {
     await Promise.all([cache?.stop(), guardrails?.stop(), origin?.close()]);
   });
 
-  async function get(engine: CacheEngine, path: string): Promise<{ xcache: string; body: string }> {
+  async function get(engine: CacheRouter, path: string): Promise<{ xcache: string; body: string }> {
     const res = await engine.handle({ method: 'GET', path, clientIp: '127.0.0.1' });
     return { xcache: String(res.headers['x-cache'] ?? res.headers['X-Cache']), body: String(res.body) };
   }
 
   /** Polls until the instance stops serving the old body; answers the time it took. */
-  async function timeUntilFresh(engine: CacheEngine, path: string, since: number): Promise<number> {
+  async function timeUntilFresh(engine: CacheRouter, path: string, since: number): Promise<number> {
     for (;;) {
       const { body } = await get(engine, path);
       if (body.endsWith('v2')) return performance.now() - since;

@@ -1,7 +1,6 @@
-import type { CacheEngine } from '../../lambdas/engine/cache-engine';
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash } from '../support/upstash';
-import { CountingMetrics, engineFor, get, jsonOf, sleep } from './engine-support';
+import { CountingMetrics, engineFor, get, jsonOf, sleep, type TestCache } from './engine-support';
 
 let origin: Origin;
 beforeAll(async () => {
@@ -11,7 +10,7 @@ afterAll(async () => {
   await origin?.close();
 });
 
-async function waitFor(engine: CacheEngine, path: string, status: string, withinMs: number): Promise<void> {
+async function waitFor(engine: TestCache, path: string, status: string, withinMs: number): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
     const res = await engine.handle(get(path));

@@ -2,7 +2,9 @@
 import type { Redis } from '@upstash/redis';
 import { DEFAULT_READ_POLICY } from '../../config/surfaces';
 import type { EnvironmentConfig, SurfaceConfig } from '../../config/types';
-import { CacheEngine, type CacheEngineOptions, type CacheRequest } from '../../lambdas/engine/cache-engine';
+import { CacheRouter, type CacheRequest, type CacheRouterOptions } from '../../lambdas/cache/cache-router';
+import { CacheEngine, type CacheEngineOptions, type RefreshResult } from '../../lambdas/engine/cache-engine';
+import type { CircuitState } from '../../lambdas/engine/circuit-breaker';
 import type { CredentialsSource, UpstashCredentials } from '../../lambdas/shared/credentials';
 import type { HttpResult } from '../../lambdas/shared/http';
 import type { MetricsRecorder } from '../../lambdas/shared/metrics/recorder';
@@ -50,13 +52,37 @@ export function clientFor(upstash: TestUpstash, timeoutMs = 500, metrics?: Metri
   return createUpstashClient(new TestCredentials({ url: upstash.url, token: upstash.token }), { timeoutMs, metrics });
 }
 
+/** An engine behind the cache function's router, as the tests drive it. */
+export class TestCache {
+  readonly router: CacheRouter;
+  constructor(readonly engine: CacheEngine, redis: Redis, opts: Partial<CacheRouterOptions> = {}) {
+    this.router = new CacheRouter({ engine, cacheRedis: redis, redisTimeoutMs: 500, ...opts });
+  }
+  handle(req: CacheRequest): Promise<HttpResult> {
+    return this.router.handle(req);
+  }
+  refresh(...args: Parameters<CacheEngine['refresh']>): Promise<RefreshResult> {
+    return this.engine.refresh(...args);
+  }
+  circuitState(): CircuitState {
+    return this.engine.circuitState();
+  }
+}
+
 export async function engineFor(
   upstash: TestUpstash, originUrl: string,
-  opts: Partial<CacheEngineOptions> & { maxItemBytes?: number; redisTimeoutMs?: number; surface?: Partial<SurfaceConfig> } = {},
-): Promise<CacheEngine> {
-  const { maxItemBytes, redisTimeoutMs, surface, ...rest } = opts;
+  opts: Partial<CacheEngineOptions> & Pick<Partial<CacheRouterOptions>, 'adminAuth'>
+    & { maxItemBytes?: number; redisTimeoutMs?: number; surface?: Partial<SurfaceConfig> } = {},
+): Promise<TestCache> {
+  const { maxItemBytes, redisTimeoutMs, surface, adminAuth, ...rest } = opts;
   const redis = rest.redis ?? await clientFor(upstash, redisTimeoutMs ?? 500);
-  return new CacheEngine({ env: testEnv(originUrl, { maxItemBytes, redisTimeoutMs, surface }), redis, xfetchBeta: 0, ...rest });
+  const engine = new CacheEngine({ env: testEnv(originUrl, { maxItemBytes, redisTimeoutMs, surface }), redis, xfetchBeta: 0, ...rest });
+  return new TestCache(engine, redis, { adminAuth, redisTimeoutMs: redisTimeoutMs ?? 500 });
+}
+
+/** The cache function's router around `engine`, for tests that build engines themselves. */
+export function routed(engine: CacheEngine, redis: Redis): TestCache {
+  return new TestCache(engine, redis);
 }
 
 export function get(path: string, headers: Record<string, string> = {}, query: Record<string, string> = {}): CacheRequest {

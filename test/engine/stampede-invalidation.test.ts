@@ -1,9 +1,8 @@
 import { bumpResourceGeneration, bumpSurfaceGeneration, deleteKeys, getBypass, setBypass } from '../../lambdas/engine/invalidation';
 import { VersionRegistry } from '../../lambdas/engine/version-registry';
-import type { CacheEngine } from '../../lambdas/engine/cache-engine';
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
-import { clientFor, engineFor, get } from './engine-support';
+import { clientFor, engineFor, get, type TestCache } from './engine-support';
 
 let upstash: TestUpstash;
 let origin: Origin;
@@ -20,7 +19,7 @@ beforeEach(async () => {
   origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `${req.path} #${req.n}`, delayMs: 100 }));
 });
 
-async function fleet(n: number): Promise<CacheEngine[]> {
+async function fleet(n: number): Promise<TestCache[]> {
   return Promise.all(Array.from({ length: n }, () => engineFor(upstash, origin.url)));
 }
 
@@ -28,7 +27,7 @@ describe('stampede protection', () => {
   it('1,000 concurrent requests for one cold key across 4 engines reach the origin once', async () => {
     const engines = await fleet(4);
     const results = await Promise.all(Array.from({ length: 1000 }, (_, i) =>
-      (engines[i % engines.length] as CacheEngine).handle(get('/c/api/cold'))));
+      (engines[i % engines.length] as TestCache).handle(get('/c/api/cold'))));
     expect(origin.requests()).toBe(1);
     expect(results.every((r) => r.statusCode === 200)).toBe(true);
     expect(new Set(results.map((r) => r.body))).toEqual(new Set(['/api/cold #1']));
@@ -41,7 +40,7 @@ describe('stampede protection', () => {
   it('waiters fall back to the origin themselves when the owner never writes (oversize)', async () => {
     origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `${'x'.repeat(9000)}${req.n}`, delayMs: 50 }));
     const engines = await Promise.all([0, 1].map(() => engineFor(upstash, origin.url, { maxItemBytes: 4096, surface: { compressAboveBytes: 1_000_000 } })));
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (engines[i % 2] as CacheEngine).handle(get('/c/api/huge'))));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (engines[i % 2] as TestCache).handle(get('/c/api/huge'))));
     expect(results.every((r) => r.statusCode === 200)).toBe(true);
     // Not one per request: the refresh lock hands over from one caller to the next.
     expect(origin.requests()).toBeLessThanOrEqual(4);
@@ -65,7 +64,7 @@ describe('invalidation', () => {
 
   it('a resource bump invalidates that resource only; a second bump never reuses a generation', async () => {
     const [e] = await fleet(1);
-    const engine = e as CacheEngine;
+    const engine = e as TestCache;
     await engine.handle(get('/c/api/a'));
     await engine.handle(get('/c/api/b'));
     const redis = await clientFor(upstash);
@@ -81,11 +80,11 @@ describe('invalidation', () => {
 
   it('exact delete and a registry version bump force misses', async () => {
     const [e] = await fleet(1);
-    await (e as CacheEngine).handle(get('/c/api/x'));
+    await (e as TestCache).handle(get('/c/api/x'));
     const redis = await clientFor(upstash);
     expect(await deleteKeys(redis, ['dev:api:x:default', 'dev:api:never:default'])).toEqual({ kind: 'keys', requested: 2, deleted: 1 });
     await expect(deleteKeys(redis, ['*'])).rejects.toThrow(/key/);
-    expect((await (e as CacheEngine).handle(get('/c/api/x'))).headers['x-cache']).toBe('MISS');
+    expect((await (e as TestCache).handle(get('/c/api/x'))).headers['x-cache']).toBe('MISS');
     const bumped = await engineFor(upstash, origin.url, { registry: new VersionRegistry().bump('api') });
     expect((await bumped.handle(get('/c/api/x'))).headers['x-cache']).toBe('MISS');
     expect((await bumped.handle(get('/c/api/x'))).headers['x-cache']).toBe('HIT');

@@ -7,6 +7,7 @@ import IORedis from 'ioredis';
 import { WARMUP_MANIFESTS, type WarmupManifest, type WarmupTarget } from '../../config/warmup-manifest';
 import { environment } from '../../config/environments';
 import { ENVIRONMENT_NAMES } from '../../config/types';
+import { CacheRouter } from '../../lambdas/cache/cache-router';
 import { CacheEngine } from '../../lambdas/engine/cache-engine';
 import { decodeEnvelope } from '../../lambdas/engine/envelope';
 import { bumpSurfaceGeneration } from '../../lambdas/engine/invalidation';
@@ -114,7 +115,7 @@ test('fills exactly the manifest, through the engine write path (entries identic
 
   // A reader now hits what the warmup stored, without calling the origin.
   const env = testEnvironment(origin.url);
-  const reader = new CacheEngine({ env, redis: cache.redis });
+  const reader = new CacheRouter({ engine: new CacheEngine({ env, redis: cache.redis }), cacheRedis: cache.redis, redisTimeoutMs: 500 });
   const before = origin.requests();
   const hit = await reader.handle({ method: 'GET', path: '/c/api/v1/catalog', query: { page: '1', limit: '20', other: 'x' } });
   expect(hit.headers['x-cache']).toBe('HIT');

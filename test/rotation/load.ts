@@ -6,7 +6,7 @@
 import type { Redis } from '@upstash/redis';
 import { environment } from '../../config/environments';
 import type { EnvironmentConfig } from '../../config/types';
-import type { CacheEngine } from '../../lambdas/engine/cache-engine';
+import type { CacheRouter } from '../../lambdas/cache/cache-router';
 import type { CounterName, Labels } from '../../lambdas/shared/metrics/catalog';
 import type { MetricsRecorder } from '../../lambdas/shared/metrics/recorder';
 
@@ -107,10 +107,10 @@ export interface EngineLoadResult {
 }
 
 /**
- * `workers` loops per engine, each reading `path` through `CacheEngine.handle` (the full read
+ * `workers` loops per engine, each reading `path` through the cache function's router (the full read
  * path: one MGET, envelope, generations), until stopped.
  */
-export function startEngineLoad(engines: readonly CacheEngine[], path: string, workers = 2): { stop(): Promise<EngineLoadResult> } {
+export function startEngineLoad(engines: readonly Pick<CacheRouter, 'handle'>[], path: string, workers = 2): { stop(): Promise<EngineLoadResult> } {
   const result: EngineLoadResult = { hits: 0, degraded: 0, failed: 0, statuses: [] };
   let running = true;
   const loops = engines.flatMap((engine) =>

@@ -8,6 +8,7 @@ import type { UpstashSecretValue } from '../../lambdas/rotation/secret-value';
 import { isRefused } from '../../lambdas/rotation/strategy';
 import { UpstashRestRunner } from '../../lambdas/rotation/upstash-rest';
 import { SecretsManagerCredentialsSource } from '../../lambdas/shared/secrets-manager-credentials';
+import { CacheRouter } from '../../lambdas/cache/cache-router';
 import { CacheEngine } from '../../lambdas/engine/cache-engine';
 import { createUpstashClient } from '../../lambdas/shared/upstash';
 import { startOrigin, type Origin } from '../support/origin';
@@ -54,8 +55,10 @@ describe('reset-password rotation', () => {
     const metrics = new OutcomeCounter();
     const clients = [await instance(metrics), await instance(metrics), await instance(metrics)];
     // Full cache reads too: two engine instances on their own readers, serving a warmed document.
-    const engines = await Promise.all([0, 1].map(async () =>
-      new CacheEngine({ env: engineEnvironment(origin.url), redis: await instance(metrics), xfetchBeta: 0 })));
+    const engines = await Promise.all([0, 1].map(async () => {
+      const redis = await instance(metrics);
+      return new CacheRouter({ engine: new CacheEngine({ env: engineEnvironment(origin.url), redis, xfetchBeta: 0 }), cacheRedis: redis, redisTimeoutMs: 500 });
+    }));
     expect((await engines[0].handle({ method: 'GET', path: '/c/api/catalog', headers: {}, query: {} })).headers['x-cache']).toBe('MISS');
     const load = startLoad(clients, KEY, 'catalog-json');
     const engineLoad = startEngineLoad(engines, '/c/api/catalog');

@@ -1,0 +1,156 @@
+/**
+ * The cache function's HTTP surface: routes a request to the engine's read path, `/healthz`,
+ * `/readyz`, `/metrics` or `/debug/cache`; creates the request's span (the one place it is created)
+ * and records `http_request_duration_seconds`. One admin check guards `/debug/cache`, `/metrics`
+ * (unless public) and, with `READ_REQUIRES_AUTH`, the reads.
+ */
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import type { Redis } from '@upstash/redis';
+import { unauthorizedResponse, type AdminAuthenticator } from '../guardrails/admin-auth';
+import type { InflightLimiter } from '../guardrails/backpressure';
+import type { CacheEngine } from '../engine/cache-engine';
+import { jsonError, json, type Headers, type HttpResult } from '../shared/http';
+import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
+import { METRICS_CONTENT_TYPE, renderMetrics } from '../shared/metrics/render';
+import { debugAnswer } from './debug-cache';
+import { readiness } from './readiness';
+
+export interface CacheRequest {
+  readonly method: string;
+  /** Raw path, e.g. `/c/marketing/blog/hello-world`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | undefined>>;
+  readonly headers?: Headers;
+  readonly clientIp?: string;
+}
+
+export interface CacheRouterOptions {
+  readonly engine: CacheEngine;
+  /** Cache database client `/readyz` pings. */
+  readonly cacheRedis: Redis;
+  /** How long `/readyz` waits for the PING. */
+  readonly redisTimeoutMs: number;
+  /** The one admin check. @default - every route that needs the admin token answers 401 */
+  readonly adminAuth?: Pick<AdminAuthenticator, 'authenticate'>;
+  /** `READ_REQUIRES_AUTH`: reads need the admin token too. @default false */
+  readonly readsRequireToken?: boolean;
+  /** `METRICS_PUBLIC`: `/metrics` needs no token. @default false */
+  readonly metricsPublic?: boolean;
+  /** Guardrails database `/metrics` renders from. @default - `/metrics` answers 503 */
+  readonly guardrails?: Redis;
+  /** `MAX_INFLIGHT` bound. @default - unbounded */
+  readonly inflight?: Pick<InflightLimiter, 'run'>;
+  /**
+   * Awaited after every answer but a read's (reads flush with their rate-limit check through the
+   * engine's `onRead`): Lambda freezes after the answer, so nothing may be left in flight.
+   * @default - nothing
+   */
+  readonly afterNonRead?: () => Promise<unknown>;
+  /** @default NOOP_METRICS */
+  readonly metrics?: MetricsRecorder;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+interface Route {
+  /** Route template, the `route` label. */
+  readonly name: string;
+  readonly run: (span: Span) => Promise<HttpResult>;
+}
+
+const tracer = trace.getTracer('cache-engine');
+const METHOD_LABELS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const READ_ROUTE = /^\/c\/([^/]+)(?:\/(.*))?$/;
+
+export class CacheRouter {
+  private readonly metrics: MetricsRecorder;
+  private readonly clock: () => number;
+
+  constructor(private readonly opts: CacheRouterOptions) {
+    this.metrics = opts.metrics ?? NOOP_METRICS;
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  async handle(req: CacheRequest): Promise<HttpResult> {
+    const method = req.method.toUpperCase();
+    const route = this.route(method, req);
+    const result = this.opts.inflight
+      ? await this.opts.inflight.run(route.name, () => this.traced(method, route))
+      : await this.traced(method, route);
+    if (this.opts.afterNonRead && route.name !== '/c/{surface}/{path+}') await this.opts.afterNonRead();
+    return result;
+  }
+
+  private traced(method: string, route: Route): Promise<HttpResult> {
+    const started = this.clock();
+    return tracer.startActiveSpan(`${method} ${route.name}`, async (span) => {
+      span.setAttribute('http.request.method', method);
+      span.setAttribute('http.route', route.name);
+      let res: HttpResult;
+      try {
+        res = await route.run(span);
+      } catch (e) {
+        // Last line of defence: a bug never leaks a stack trace.
+        span.recordException(e as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        res = jsonError(500, 'internal_error', 'the cache engine failed to answer this request');
+      }
+      const status = String(res.statusCode ?? 200);
+      span.setAttribute('http.response.status_code', res.statusCode ?? 200);
+      span.end();
+      this.metrics.observe('http_request_duration_seconds', (this.clock() - started) / 1000,
+        { method: METHOD_LABELS.has(method) ? method : 'OTHER', route: route.name, status_code: status });
+      return res;
+    });
+  }
+
+  private route(method: string, req: CacheRequest): Route {
+    const path = req.path.split('?')[0] ?? '';
+    const read = READ_ROUTE.exec(path);
+    if (read) return { name: '/c/{surface}/{path+}', run: (span) => this.read(method, req, read[1] as string, read[2] ?? '', span) };
+    switch (path) {
+      case '/healthz': return { name: path, run: async () => json(200, { status: 'ok' }) };
+      case '/readyz': return { name: path, run: () => readiness(this.opts.cacheRedis, this.opts.redisTimeoutMs, this.opts.engine.circuitState()) };
+      case '/metrics': return { name: path, run: () => this.serveMetrics(req) };
+      case '/debug/cache': return { name: path, run: () => this.debug(method, req) };
+      default: return { name: 'unmatched', run: async () => jsonError(404, 'not_found', `no route for ${method} ${path.slice(0, 200)}`) };
+    }
+  }
+
+  private async read(method: string, req: CacheRequest, surface: string, path: string, span: Span): Promise<HttpResult> {
+    // READ_REQUIRES_AUTH: a read without a valid admin token is refused before Redis or the origin.
+    const refused = await this.refusal(req.headers, this.opts.readsRequireToken ?? false);
+    if (refused) return refused;
+    if (method !== 'GET' && method !== 'HEAD') {
+      return jsonError(405, 'method_not_allowed', `${method} is not allowed here; use GET or HEAD`, { allow: 'GET, HEAD' });
+    }
+    return this.opts.engine.read({ method, surface, path, query: req.query, headers: req.headers, clientIp: req.clientIp }, span);
+  }
+
+  private async serveMetrics(req: CacheRequest): Promise<HttpResult> {
+    const refused = await this.refusal(req.headers, !this.opts.metricsPublic);
+    if (refused) return refused;
+    const guardrails = this.opts.guardrails;
+    if (!guardrails) return jsonError(503, 'metrics_unavailable', 'no guardrails database is configured');
+    try {
+      return { statusCode: 200, headers: { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }, body: await renderMetrics(guardrails) };
+    } catch {
+      return jsonError(503, 'redis_unavailable', 'metrics could not be read from the guardrails database');
+    }
+  }
+
+  private async debug(method: string, req: CacheRequest): Promise<HttpResult> {
+    if (method !== 'GET') return jsonError(405, 'method_not_allowed', 'use GET', { allow: 'GET' });
+    return (await this.refusal(req.headers, true)) ?? debugAnswer(this.opts.engine, req.query?.key);
+  }
+
+  /** The one admin check: the answer refusing a request without a valid admin token when `required`. */
+  private async refusal(headers: Headers | undefined, required: boolean): Promise<HttpResult | undefined> {
+    if (!required) return undefined;
+    const auth = this.opts.adminAuth;
+    if (!auth) return unauthorizedResponse('invalid');
+    const result = await auth.authenticate(headers).catch(() => undefined);
+    if (!result) return jsonError(503, 'admin_auth_unavailable', 'the admin token source is unavailable');
+    return result.ok ? undefined : unauthorizedResponse(result.reason);
+  }
+}
