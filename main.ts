@@ -26,7 +26,7 @@ export function buildApp(config: AppConfig = {}): { app: App; stacks: Record<str
   const envs = config.environments?.map(validateEnvironment) ?? ENVIRONMENT_NAMES.map((name) => environment(name));
   const stacks: Record<string, EnvironmentStacks> = {};
   for (const env of envs) {
-    // Constructs flow between stacks; cdktf turns each use into an output and a remote-state read.
+    // Constructs flow between stacks; cdktn turns each use into an output and a remote-state read.
     const data = new DataStack(app, `${env.name}-data`, { env });
     const secrets = new SecretsStack(app, `${env.name}-secrets`, { env, data });
     const runtime = new RuntimeStack(app, `${env.name}-runtime`, { env, data, secrets });

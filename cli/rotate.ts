@@ -15,7 +15,13 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { ENVIRONMENT_NAMES, environment } from '../config';
 import { ROTATION_TAGS, secretNames, UPSTASH_DATABASE_ROLES, type UpstashDatabaseRole } from '../lambdas/rotation/secret-names';
+import { OBSERVABILITY } from '../alerts/config';
 import { parseDurationSeconds } from './duration';
+
+/** `--status` exit code when the rotation needs attention (CI decides by it, not by the text). */
+export const STATUS_NEEDS_ATTENTION = 3;
+/** A scheduled rotation that has not happened this long after its date counts as overdue. */
+const SCHEDULE_GRACE_MS = 86_400_000;
 
 export const USAGE = `Usage: npm run rotate -- --env <env> --database <cache|guardrails> [--status] [--timeout 5m]
 
@@ -32,7 +38,8 @@ Rotates the Upstash REST credentials of one database: starts Secrets Manager's r
 AWS credentials come from the usual places (AWS_PROFILE, environment, SSO); the region is the
 environment's unless AWS_REGION is set. Needs secretsmanager:DescribeSecret and RotateSecret on
 the secret (GetSecretValue too, to see createSecret finish; no value is ever printed).
-Exit codes: 0 done, 1 failed, 2 wrong usage.`;
+Exit codes: 0 done (with --status: rotation healthy), 1 failed, 2 wrong usage, 3 (--status only)
+the rotation needs attention: not enabled, never seeded, unfinished, or overdue.`;
 
 export interface RotateCliDeps {
   /** @default a client for the environment's region */
@@ -177,9 +184,29 @@ async function showStatus(client: SecretsManagerClient, secretId: string, out: (
     ['AWSPREVIOUS', previous ?? 'none'],
     ['In progress', pending && pending !== current ? `version ${pending} (AWSPENDING): a rotation is unfinished` : 'none'],
   ];
+  const problems = statusProblems(meta, now(), Boolean(pending && pending !== current), Boolean(current));
+  rows.push(['Verdict', problems.length === 0 ? 'ok' : `needs attention: ${problems.join('; ')}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [key, value] of rows) out(`${key.padEnd(width)}  ${value}`);
-  return 0;
+  return problems.length === 0 ? 0 : STATUS_NEEDS_ATTENTION;
+}
+
+/** Why the rotation of a secret needs a person; empty when it is healthy. */
+function statusProblems(meta: DescribeSecretCommandOutput, now: number, unfinished: boolean, seeded: boolean): string[] {
+  const problems: string[] = [];
+  if (!meta.RotationEnabled) problems.push('rotation is not enabled');
+  if (!seeded) problems.push('the secret was never seeded');
+  if (unfinished) problems.push('a rotation is unfinished (a step failed; see the rotation function logs)');
+  const last = meta.LastRotatedDate?.getTime();
+  if (meta.RotationEnabled && last === undefined) problems.push('no rotation ever finished');
+  if (last !== undefined && now - last > OBSERVABILITY.rotationMaxAgeSeconds * 1000) {
+    problems.push(`overdue: last rotated ${Math.floor((now - last) / 86_400_000)} days ago (limit ${OBSERVABILITY.rotationMaxAgeSeconds / 86_400})`);
+  }
+  const next = meta.NextRotationDate?.getTime();
+  if (meta.RotationEnabled && next !== undefined && now - next > SCHEDULE_GRACE_MS) {
+    problems.push(`overdue: the rotation scheduled for ${iso(meta.NextRotationDate)} did not happen`);
+  }
+  return problems;
 }
 
 interface RotateIo {

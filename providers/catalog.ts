@@ -1,5 +1,5 @@
 /**
- * The Terraform providers that have no prebuilt cdktf package, pinned to the versions their schema
+ * The Terraform providers that have no prebuilt provider package, pinned to the versions their schema
  * snapshots describe, and the only resources the stacks use. Both the snapshot extraction
  * (`scripts/extract-provider-schemas.ts`) and the binding generation (`npm run gen:providers`) read
  * this list, so adding a resource means adding it here, re-extracting and regenerating.

@@ -9,7 +9,7 @@ import { PlatformStack, type PlatformStackProps } from './platform-stack';
  * holds rate limits, locks, flags and metrics and must never evict.
  *
  * The Upstash provider gets no credentials here: it reads `UPSTASH_EMAIL` and `UPSTASH_API_KEY`
- * from the environment of `cdktf diff/deploy`, so no key is ever written to the synthesized JSON.
+ * from the environment of `cdktn diff/deploy`, so no key is ever written to the synthesized JSON.
  */
 export class DataStack extends PlatformStack {
   readonly cache: UpstashDatabase;

@@ -27,11 +27,11 @@ export interface SecretsStackProps extends PlatformStackProps {
  * credentials. The rotation function finds the database behind a secret in the secret's tags.
  * The Developer API key and admin token secrets get no Terraform version at all: the operator
  * puts their values. First deploy of an environment:
- *   1. `cdktf deploy '<env>-data' '<env>-secrets'` (the first rotations fail: no API key yet);
+ *   1. `cdktn deploy '<env>-data' '<env>-secrets'` (the first rotations fail: no API key yet);
  *   2. `aws secretsmanager put-secret-value --secret-id clarivum/<env>/upstash-developer-api
  *      --secret-string '{"email":"…","apiKey":"…"}'` and the same for `clarivum/<env>/admin-token`;
  *   3. `npm run rotate -- --env <env> --database cache` (and `guardrails`) seeds the credentials;
- *   4. `cdktf deploy '<env>-*'`.
+ *   4. `cdktn deploy '<env>-*'`.
  */
 export class SecretsStack extends PlatformStack {
   readonly key: KmsKey;

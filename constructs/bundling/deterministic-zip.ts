@@ -38,7 +38,7 @@ function writeEntryFields(header: Buffer, at: number, f: EntryFields): void {
  * Writes a zip archive whose bytes depend only on the entries (names, contents, order): fixed
  * timestamps and attributes, no extra fields, deflate at a fixed level. Small on purpose: a Lambda
  * bundle is one or two files, archive libraries stamp the current time unless told otherwise, and
- * the ones at hand (archiver, which cdktf uses) are asynchronous while constructs build synchronously.
+ * the ones at hand (archiver, which cdktn-cli uses) are asynchronous while constructs build synchronously.
  */
 export function deterministicZip(entries: readonly ZipEntry[]): Buffer {
   const locals: Buffer[] = [];

@@ -5,9 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { bearer, send } from './client';
 import { sleep, startStack, type Stack } from './stack';
+import { parsePrometheusText } from '../support/prometheus-text';
 
 let stack: Stack;
 const admin = () => bearer(stack.adminToken);
@@ -258,9 +258,9 @@ describe('health and metrics', () => {
       const res = await send(`${stack.url}/metrics`, { headers: admin() });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
-      const family = parsePrometheusTextFormat(res.text).find((f) => f.name === name);
-      const sample = family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
-      return Number(sample?.value ?? 0);
+      const sample = parsePrometheusText(res.text).flatMap((f) => f.samples)
+        .find((m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v));
+      return sample?.value ?? 0;
     };
     const hitsBefore = await counter('cache_hits_total', { namespace: 'marketing' });
     const authBefore = await counter('cache_auth_failures_total', { reason: 'invalid' });

@@ -19,7 +19,7 @@ const VALID_RULE = {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type TfJson = Record<string, any>;
 
-/** A schema-valid stack, as cdktf writes cdk.tf.json; each test breaks one thing. */
+/** A schema-valid stack, as cdktn writes cdk.tf.json; each test breaks one thing. */
 function stack(): TfJson {
   return {
     '//': { metadata: { stackName: 'x' } },

@@ -2,15 +2,19 @@
  * `npm run rotate`: usage errors exit 2, status shows the schedule, a rotation is followed step by
  * step, a stuck one exits 1 with where to look, and running again resumes it.
  */
-import { main } from '../../cli/rotate';
+import { main, STATUS_NEEDS_ATTENTION } from '../../cli/rotate';
 import { enableAndSeed, startRotationHarness, type RotationHarness } from './harness';
 
 let h: RotationHarness;
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runAt(Date.now, ...argv);
+}
+
+async function runAt(now: () => number, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, { client: h.client, out: (l) => out.push(l), err: (l) => err.push(l), pollMs: 10 });
+  const code = await main(argv, { client: h.client, out: (l) => out.push(l), err: (l) => err.push(l), pollMs: 10, now });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -44,9 +48,10 @@ describe('npm run rotate', () => {
     expect(err).toContain('Usage:');
   });
 
-  it('shows the state before rotation is enabled', async () => {
+  it('shows the state before rotation is enabled and exits 3: it needs attention', async () => {
     const { code, out } = await run('--env', 'dev', '--database', 'cache', '--status');
-    expect(code).toBe(0);
+    expect(code).toBe(STATUS_NEEDS_ATTENTION);
+    expect(out).toMatch(/Verdict\s+needs attention: rotation is not enabled$/m);
     expect(out).toMatch(/Rotation\s+not enabled/);
     expect(out).toMatch(/Last rotated\s+never/);
     expect(out).toMatch(/Strategy\s+reset-password/);
@@ -60,7 +65,15 @@ describe('npm run rotate', () => {
     expect(out).toMatch(/Last rotated\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(today\)/);
     expect(out).toMatch(/Next scheduled\s+\d{4}-(01|04|07|10)-01T08:00:00Z/);
     expect(out).toMatch(/In progress\s+none/);
+    expect(out).toMatch(/Verdict\s+ok$/m);
     expect(out).not.toContain(h.current().token);
+  });
+
+  it('exits 3 when the rotation is overdue: past its schedule and older than the alert\'s limit', async () => {
+    const later = Date.now() + 101 * 86_400_000;
+    const { code, out } = await runAt(() => later, '--env', 'dev', '--database', 'cache', '--status');
+    expect(code).toBe(STATUS_NEEDS_ATTENTION);
+    expect(out).toMatch(/Verdict\s+needs attention: overdue: last rotated 101 days ago \(limit 100\); overdue: the rotation scheduled for \d{4}-\d\d-01T08:00:00Z did not happen/);
   });
 
   it('starts a rotation and follows it to AWSCURRENT', async () => {
@@ -88,6 +101,8 @@ describe('npm run rotate', () => {
     expect(stuck.err).toContain('/aws/lambda/clarivum-dev-rotation');
     const status = await run('--env', 'dev', '--database', 'cache', '--status');
     expect(status.out).toMatch(/In progress\s+version [0-9a-f-]{36} \(AWSPENDING\): a rotation is unfinished/);
+    expect(status.code).toBe(STATUS_NEEDS_ATTENTION);
+    expect(status.out).toMatch(/Verdict\s+needs attention: a rotation is unfinished/);
 
     const resumed = await run('--env', 'dev', '--database', 'cache');
     expect(resumed.code).toBe(0);

@@ -1,6 +1,6 @@
 /**
  * Builds and synthesizes the real app once per test file (all three environments) and reads each
- * stack's `cdk.tf.json` back, so stack tests look at exactly what `cdktf deploy` would get,
+ * stack's `cdk.tf.json` back, so stack tests look at exactly what `cdktn deploy` would get,
  * including the outputs other stacks' cross-stack references add.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';

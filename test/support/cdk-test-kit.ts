@@ -1,7 +1,7 @@
 /**
  * Helpers for construct and stack tests: a stack with the AWS provider (so `Testing.synth(stack,
  * true)` runs every validation), synthesized JSON as objects, IAM policy extraction, and scrubbing
- * of content hashes for snapshots. Importing this file installs the cdktf jest matchers.
+ * of content hashes for snapshots. Importing this file installs the cdktn jest matchers.
  */
 import { AwsProvider } from '@cdktn/provider-aws/lib/provider';
 import { TerraformStack, Testing, type App, type TerraformResource } from 'cdktn';
