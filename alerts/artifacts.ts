@@ -1,5 +1,5 @@
 import { ENVIRONMENT_NAMES, environment } from '../config';
-import { renderMetricsDoc } from '../lambdas/shared/metrics/markdown';
+import { renderMetricsDoc } from './metrics-doc';
 import { renderPrometheusRules } from './prometheus';
 import { RULES_FILE, renderPromtoolTests } from './promtool-tests';
 import { renderPrometheusConfig, scrapeConfigFileName } from './scrape-config';

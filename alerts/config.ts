@@ -1,4 +1,5 @@
-import { ROUTES } from '../lambdas/shared/metrics/catalog';
+import { ROUTE_TABLE } from '../contracts/routes';
+import { ROTATION_MAX_AGE_SECONDS, UPSTASH_QUOTA_THRESHOLDS } from '../contracts/thresholds';
 
 /**
  * Thresholds and selectors of the alerts and dashboards, apart from the rule data (as in
@@ -10,7 +11,7 @@ export const OBSERVABILITY = {
   /** Runbook every alert links to, one section (anchor) per alert. */
   runbookUrl: 'https://github.com/clarivum/cache-platform/blob/main/docs/runbook.md',
   /** Route template of the read-through cache, the one the latency target is about. */
-  cacheRoute: ROUTES[0],
+  cacheRoute: ROUTE_TABLE.read.label,
   errorRatio: 0.05,
   /**
    * p95 target of the cache route. The runbook's 25 ms is for an in-process cache; here a hit
@@ -24,13 +25,12 @@ export const OBSERVABILITY = {
   hitRateCritical: 0.3,
   /** Below this request rate a surface's hit rate says little: nights and dev do not page. */
   hitRateMinRequestsPerSecond: 0.2,
-  upstashQuotaWarning: 0.55,
-  upstashQuotaCritical: 0.7,
+  upstashQuotaWarning: UPSTASH_QUOTA_THRESHOLDS.warning,
+  upstashQuotaCritical: UPSTASH_QUOTA_THRESHOLDS.critical,
   /** 429 surge: share of limited decisions in a bucket, and a floor in 429s per second. */
   rateLimitSurgeRatio: 0.1,
   rateLimitSurgeMinPerSecond: 1,
-  /** Rotation is quarterly: overdue after 100 days. */
-  rotationMaxAgeSeconds: 100 * 86_400,
+  rotationMaxAgeSeconds: ROTATION_MAX_AGE_SECONDS,
   /**
    * Jobs whose failed last run alerts. Rotation is one: a failed step would otherwise surface only
    * when the rotation is 100 days overdue (or never, when no rotation ever succeeded).

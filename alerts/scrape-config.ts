@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { deploymentOf, type EnvironmentConfig } from '../config';
+import { physicalNames } from '../contracts/naming';
 import { OBSERVABILITY } from './config';
 import { RULES_FILE } from './promtool-tests';
 
@@ -8,7 +9,7 @@ export const SCRAPE_INTERVAL = '60s';
 
 /** Where Prometheus reads the admin token `/metrics` requires (written by whoever runs Prometheus). */
 export function adminTokenFile(env: EnvironmentConfig): string {
-  return `/etc/prometheus/secrets/${deploymentOf(env).namePrefix}-${env.name}-admin-token`;
+  return `/etc/prometheus/secrets/${physicalNames(deploymentOf(env).namePrefix, env.name).prefix}-admin-token`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { OBSERVABILITY } from './config';
 import type { AlertName } from './rules';
 import type { Duration } from './types';
 
@@ -32,7 +33,7 @@ export interface AlertTestCase {
 }
 
 const P = 'environment="prod"';
-const CACHE_ROUTE = 'route="/c/{surface}/{path+}"';
+const CACHE_ROUTE = `route="${OBSERVABILITY.cacheRoute}"`;
 
 /** One case per alert: the `Record` makes a missing case a type error. */
 export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
@@ -79,7 +80,7 @@ export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
     firing: [{
       labels: { environment: 'prod' },
       summary: 'Cache p95 latency is 487.5ms in prod',
-      description: 'The p95 latency of /c/{surface}/{path+} in prod has been above 250 ms for 5 minutes. Check the hit rate, Upstash latency and origin latency.',
+      description: `The p95 latency of ${OBSERVABILITY.cacheRoute} in prod has been above 250 ms for 5 minutes. Check the hit rate, Upstash latency and origin latency.`,
     }],
     healthy: {
       why: 'slow admin routes do not count against the cache route target',
@@ -107,9 +108,9 @@ export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
     pendingAt: '2m',
     firingAt: '10m',
     firing: [{
-      labels: { environment: 'prod', route: '/c/{surface}/{path+}' },
-      summary: 'Cache service is refusing requests on /c/{surface}/{path+} in prod',
-      description: 'Instances in prod answer 503 on /c/{surface}/{path+} because MAX_INFLIGHT is reached (0.50 per second).',
+      labels: { environment: 'prod', route: OBSERVABILITY.cacheRoute },
+      summary: `Cache service is refusing requests on ${OBSERVABILITY.cacheRoute} in prod`,
+      description: `Instances in prod answer 503 on ${OBSERVABILITY.cacheRoute} because MAX_INFLIGHT is reached (0.50 per second).`,
     }],
     healthy: { why: 'no refusals', series: { [`cache_backpressure_total{${P},${CACHE_ROUTE}}`]: '5x30' } },
   },

@@ -14,8 +14,9 @@ import {
   type DescribeSecretCommandOutput,
 } from '@aws-sdk/client-secrets-manager';
 import { ENVIRONMENT_NAMES, environment } from '../config';
-import { ROTATION_TAGS, secretNames, UPSTASH_DATABASE_ROLES, type UpstashDatabaseRole } from '../lambdas/rotation/secret-names';
-import { OBSERVABILITY } from '../alerts/config';
+import { DATABASE_ROLES, type DatabaseRole } from '../contracts/database-roles';
+import { ROTATION_TAGS, secretNames } from '../contracts/secrets';
+import { ROTATION_MAX_AGE_SECONDS } from '../contracts/thresholds';
 import { parseDurationSeconds } from './duration';
 
 /** `--status` exit code when the rotation needs attention (CI decides by it, not by the text). */
@@ -29,7 +30,7 @@ Rotates the Upstash REST credentials of one database: starts Secrets Manager's r
 (RotateSecret) and waits until the new version is AWSCURRENT, showing each step.
 
   --env <env>            environment: ${ENVIRONMENT_NAMES.join(', ')}
-  --database <db>        ${UPSTASH_DATABASE_ROLES.join(' or ')}
+  --database <db>        ${DATABASE_ROLES.join(' or ')}
   --status               show the last rotation, the next scheduled one and any rotation in
                          progress; starts nothing
   --timeout <duration>   how long to wait for the rotation, e.g. 90s, 5m (default 5m)
@@ -53,7 +54,7 @@ export interface RotateCliDeps {
 
 interface Options {
   readonly env: string;
-  readonly database: UpstashDatabaseRole;
+  readonly database: DatabaseRole;
   readonly status: boolean;
   readonly timeoutSeconds: number;
 }
@@ -84,8 +85,8 @@ function parseOptions(argv: string[]): Options | 'help' {
     throw new UsageError(`--env must be one of ${ENVIRONMENT_NAMES.join(', ')}, got "${values.env}"`);
   }
   if (!values.database) throw new UsageError('--database is required');
-  if (!(UPSTASH_DATABASE_ROLES as readonly string[]).includes(values.database)) {
-    throw new UsageError(`--database must be one of ${UPSTASH_DATABASE_ROLES.join(', ')}, got "${values.database}"`);
+  if (!(DATABASE_ROLES as readonly string[]).includes(values.database)) {
+    throw new UsageError(`--database must be one of ${DATABASE_ROLES.join(', ')}, got "${values.database}"`);
   }
   let timeoutSeconds = 300;
   if (values.timeout !== undefined) {
@@ -95,7 +96,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       throw new UsageError((error as Error).message);
     }
   }
-  return { env: values.env, database: values.database as UpstashDatabaseRole, status: values.status ?? false, timeoutSeconds };
+  return { env: values.env, database: values.database as DatabaseRole, status: values.status ?? false, timeoutSeconds };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -199,8 +200,8 @@ function statusProblems(meta: DescribeSecretCommandOutput, now: number, unfinish
   if (unfinished) problems.push('a rotation is unfinished (a step failed; see the rotation function logs)');
   const last = meta.LastRotatedDate?.getTime();
   if (meta.RotationEnabled && last === undefined) problems.push('no rotation ever finished');
-  if (last !== undefined && now - last > OBSERVABILITY.rotationMaxAgeSeconds * 1000) {
-    problems.push(`overdue: last rotated ${Math.floor((now - last) / 86_400_000)} days ago (limit ${OBSERVABILITY.rotationMaxAgeSeconds / 86_400})`);
+  if (last !== undefined && now - last > ROTATION_MAX_AGE_SECONDS * 1000) {
+    problems.push(`overdue: last rotated ${Math.floor((now - last) / 86_400_000)} days ago (limit ${ROTATION_MAX_AGE_SECONDS / 86_400})`);
   }
   const next = meta.NextRotationDate?.getTime();
   if (meta.RotationEnabled && next !== undefined && now - next > SCHEDULE_GRACE_MS) {

@@ -31,7 +31,7 @@ export interface WarmupManifest {
   readonly minRemainingSeconds?: number;
   /**
    * Also warm the N most requested paths recorded in the guardrails database
-   * (`lambdas/warmup/popular-requests.ts`); 0 warms the manifest only.
+   * (`lambdas/maintenance/popular-requests.ts`); 0 warms the manifest only.
    * @default 0
    */
   readonly popularLimit?: number;

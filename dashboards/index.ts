@@ -1,13 +1,15 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { FUNCTION_NAMES, deploymentOf, type EnvironmentConfig } from '../config';
+import { physicalNames } from '../contracts/naming';
 import { cacheOverviewDashboard } from './cache-overview';
 import { lambdaHealthDashboard } from './lambda-health';
 import { observabilityUids } from './uids';
 import { upstashUsageDashboard } from './upstash-usage';
 
-/** Physical names of the environment's functions (`<prefix>-<env>-<function>`, see config/deployment.ts). */
+/** Physical names of the environment's functions (`<prefix>-<env>-<function>`, contracts/naming.ts). */
 export function functionNames(env: EnvironmentConfig): string[] {
-  return FUNCTION_NAMES.map((fn) => `${deploymentOf(env).namePrefix}-${env.name}-${fn}`);
+  const names = physicalNames(deploymentOf(env).namePrefix, env.name);
+  return FUNCTION_NAMES.map((fn) => names.functionName(fn));
 }
 
 /** Every dashboard of an environment, as Grafana JSON models. */

@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { environment } from '../config/environments';
+import { matchRoute, type RouteFunction } from '../contracts/routes';
 import { createAdminFunction } from '../lambdas/admin/handler';
 import { createCacheFunction } from '../lambdas/cache/handler';
 import { encodeBody, jsonError, type HttpResult } from '../lambdas/shared/http';
@@ -56,14 +57,12 @@ const CACHE_DB = 0;
 const GUARDRAILS_DB = 1;
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-/** Route templates of the HTTP API, for `routeKey` and `pathParameters`. */
-function matchRoute(method: string, path: string): { routeKey: string; pathParameters?: Record<string, string> } {
-  const read = /^\/c\/([^/]+)\/(.+)$/.exec(path);
-  if (read) return { routeKey: `${method} /c/{surface}/{path+}`, pathParameters: { surface: read[1], path: read[2] } };
-  if (['/healthz', '/readyz', '/metrics', '/debug/cache'].includes(path) || path.startsWith('/admin/')) {
-    return { routeKey: `${method} ${path}` };
-  }
-  return { routeKey: '$default' };
+/** `routeKey` and `pathParameters` as the HTTP API sets them, from the route table. */
+function routeOf(method: string, path: string): { routeKey: string; pathParameters?: Readonly<Record<string, string>> } {
+  const match = matchRoute(path);
+  if (!match || !(match.route.methods as readonly string[]).includes(method)) return { routeKey: '$default' };
+  const { pathParameters } = match;
+  return { routeKey: `${method} ${match.route.path}`, ...(Object.keys(pathParameters).length ? { pathParameters } : {}) };
 }
 
 /** A Node request as the HTTP API delivers it to a Lambda (payload format 2.0). */
@@ -79,7 +78,7 @@ export function toHttpApiEvent(req: IncomingMessage, body: Buffer): APIGatewayPr
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const cookies = req.headers.cookie?.split(';').map((c) => c.trim()).filter(Boolean);
   const encoded = body.byteLength > 0 ? encodeBody(body, headers['content-type']) : undefined;
-  const { routeKey, pathParameters } = matchRoute(method, url.pathname);
+  const { routeKey, pathParameters } = routeOf(method, url.pathname);
   const now = Date.now();
   return {
     version: '2.0',
@@ -189,7 +188,11 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     if (env.MAX_INFLIGHT) functionEnv.MAX_INFLIGHT = env.MAX_INFLIGHT;
     const [cacheFunction, adminFunction] = await Promise.all([createCacheFunction({ env: functionEnv }), createAdminFunction({ env: functionEnv })]);
 
-    const route = (path: string): LambdaFunction => (path.startsWith('/admin/') || path === '/admin' ? adminFunction : cacheFunction);
+    const functions: Readonly<Record<RouteFunction, LambdaFunction>> = { cache: cacheFunction, admin: adminFunction };
+    // A path no route matches still reaches a function (AWS would answer 404 itself), so a typo
+    // under `/admin/` gets the admin API's 404 listing its routes.
+    const route = (path: string): LambdaFunction =>
+      functions[matchRoute(path)?.route.function ?? (path.startsWith('/admin/') || path === '/admin' ? 'admin' : 'cache')];
     const server: Server = createServer((req, res) => {
       void (async () => {
         let result: HttpResult;

@@ -4,7 +4,9 @@ import { HttpApi, type HttpRoute } from '../constructs/api/http-api';
 import { BundledFunction } from '../constructs/lambda/bundled-function';
 import { ScheduledInvocations } from '../constructs/scheduling/scheduled-invocations';
 import type { EncryptedSecret } from '../constructs/secrets/encrypted-secret';
-import { SECRET_ID_ENV } from '../lambdas/rotation/secret-names';
+import { physicalNames } from '../contracts/naming';
+import { ROUTE_IDS, ROUTE_TABLE } from '../contracts/routes';
+import { DATABASE_ID_ENV, SECRET_ID_ENV } from '../contracts/secrets';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 import type { SecretsStack } from './secrets-stack';
@@ -17,9 +19,6 @@ export interface RuntimeStackProps extends PlatformStackProps {
 }
 
 export type RuntimeFunctionName = Exclude<FunctionName, 'rotation'>;
-
-/** Greedy path of the read-through route (DESIGN section 4). */
-export const CACHE_ROUTE_PATH = '/c/{surface}/{proxy+}';
 
 /**
  * `<env>-runtime`: the cache engine and admin functions behind one HTTP API, the warmup and audit
@@ -35,13 +34,13 @@ export class RuntimeStack extends PlatformStack {
     super(scope, id, props);
     const { env, data, secrets } = props;
     const deployment = deploymentOf(env);
-    const prefix = `${deployment.namePrefix}-${env.name}`;
+    const names = physicalNames(deployment.namePrefix, env.name);
 
     const fn = (name: RuntimeFunctionName, description: string, reads: readonly [EncryptedSecret, string][]): BundledFunction => {
       const settings = deployment.lambdas[name];
       const f = new BundledFunction(this, name, {
         entry: `lambdas/${name}/handler.ts`,
-        functionName: `${prefix}-${name}`,
+        functionName: names.functionName(name),
         description,
         memoryMb: settings.memoryMb,
         timeoutSeconds: settings.timeoutSeconds,
@@ -62,27 +61,19 @@ export class RuntimeStack extends PlatformStack {
       admin: fn('admin', 'Invalidation, bypass and allowlist admin API', [cacheDb, guardrailsDb, adminToken]),
       warmup: fn('warmup', 'Scheduled cache warmup', [cacheDb, guardrailsDb]),
       // The audit reads Upstash usage stats through the Developer API, by database id.
-      audit: fn('audit', 'Scheduled cache and quota audit', [cacheDb, guardrailsDb, [secrets.developerApiKey, 'DEVELOPER_API_SECRET_ID']]),
+      audit: fn('audit', 'Scheduled cache and quota audit', [cacheDb, guardrailsDb, [secrets.developerApiKey, SECRET_ID_ENV.developerApi]]),
     };
-    this.functions.audit.addEnvironment('UPSTASH_CACHE_DATABASE_ID', data.cache.databaseId);
-    this.functions.audit.addEnvironment('UPSTASH_GUARDRAILS_DATABASE_ID', data.guardrails.databaseId);
+    this.functions.audit.addEnvironment(DATABASE_ID_ENV.cache, data.cache.databaseId);
+    this.functions.audit.addEnvironment(DATABASE_ID_ENV.guardrails, data.guardrails.databaseId);
 
-    const { cache, admin } = this.functions;
-    const adminThrottling = deployment.api.adminThrottling;
-    const routes: HttpRoute[] = [
-      { routeKey: `GET ${CACHE_ROUTE_PATH}`, handler: cache },
-      { routeKey: `HEAD ${CACHE_ROUTE_PATH}`, handler: cache },
-      { routeKey: 'GET /healthz', handler: cache },
-      { routeKey: 'GET /readyz', handler: cache },
-      { routeKey: 'GET /metrics', handler: cache },
-      { routeKey: 'GET /debug/cache', handler: cache },
-      { routeKey: 'POST /admin/invalidate', handler: admin, throttling: adminThrottling },
-      { routeKey: 'POST /admin/bypass', handler: admin, throttling: adminThrottling },
-      { routeKey: 'POST /admin/allowlist', handler: admin, throttling: adminThrottling },
-      { routeKey: 'GET /admin/status', handler: admin, throttling: adminThrottling },
-    ];
+    // The admin routes get their own, tighter throttling.
+    const routes: HttpRoute[] = ROUTE_IDS.flatMap((id) => {
+      const route = ROUTE_TABLE[id];
+      const throttling = route.function === 'admin' ? deployment.api.adminThrottling : undefined;
+      return route.methods.map((method) => ({ routeKey: `${method} ${route.path}`, handler: this.functions[route.function], throttling }));
+    });
     this.api = new HttpApi(this, 'http-api', {
-      apiName: `${prefix}-cache`,
+      apiName: `${names.prefix}-cache`,
       description: `Cache platform HTTP API (${env.name})`,
       routes,
       throttling: deployment.api.throttling,
@@ -90,7 +81,7 @@ export class RuntimeStack extends PlatformStack {
     });
 
     this.schedules = new ScheduledInvocations(this, 'jobs', {
-      namePrefix: prefix,
+      namePrefix: names.prefix,
       accountId: env.aws.accountId,
       maximumRetryAttempts: deployment.scheduler.maximumRetryAttempts,
       maximumEventAgeSeconds: deployment.scheduler.maximumEventAgeSeconds,

@@ -5,9 +5,9 @@ import { deploymentOf } from '../config';
 import { BundledFunction } from '../constructs/lambda/bundled-function';
 import { EncryptedSecret } from '../constructs/secrets/encrypted-secret';
 import type { UpstashDatabase } from '../constructs/upstash/upstash-database';
-import {
-  ROTATION_TAGS, SECRET_ID_ENV, UNSEEDED_SECRET_STRING, secretNames, type UpstashDatabaseRole,
-} from '../lambdas/rotation/secret-names';
+import type { DatabaseRole } from '../contracts/database-roles';
+import { physicalNames } from '../contracts/naming';
+import { ROTATION_TAGS, SECRET_ID_ENV, UNSEEDED_SECRET_STRING, secretNames } from '../contracts/secrets';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
@@ -45,7 +45,7 @@ export class SecretsStack extends PlatformStack {
     super(scope, id, props);
     const { env, data } = props;
     const deployment = deploymentOf(env);
-    const prefix = `${deployment.namePrefix}-${env.name}`;
+    const physical = physicalNames(deployment.namePrefix, env.name);
     const names = secretNames(env.name);
     const region = env.aws.region;
     // A deleted secret's name stays taken for the recovery window: short outside prod.
@@ -56,9 +56,9 @@ export class SecretsStack extends PlatformStack {
       enableKeyRotation: true,
       deletionWindowInDays: 30,
     });
-    new KmsAlias(this, 'key-alias', { name: `alias/${prefix}-secrets`, targetKeyId: this.key.keyId });
+    new KmsAlias(this, 'key-alias', { name: `alias/${physical.prefix}-secrets`, targetKeyId: this.key.keyId });
 
-    const databaseSecret = (role: UpstashDatabaseRole, database: UpstashDatabase): EncryptedSecret =>
+    const databaseSecret = (role: DatabaseRole, database: UpstashDatabase): EncryptedSecret =>
       new EncryptedSecret(this, `${role}-credentials`, {
         secretName: names[role],
         description: `REST URL and tokens of the Upstash ${role} database (written by rotation)`,
@@ -91,13 +91,13 @@ export class SecretsStack extends PlatformStack {
     const settings = deployment.lambdas.rotation;
     this.rotationFunction = new BundledFunction(this, 'rotation', {
       entry: 'lambdas/rotation/handler.ts',
-      functionName: `${prefix}-rotation`,
+      functionName: physical.functionName('rotation'),
       description: 'Rotates the Upstash REST credentials (Secrets Manager rotation steps)',
       memoryMb: settings.memoryMb,
       timeoutSeconds: settings.timeoutSeconds,
       logRetentionDays: env.logRetentionDays,
     });
-    this.rotationFunction.grantSecretRead(this.developerApiKey, 'DEVELOPER_API_SECRET_ID');
+    this.rotationFunction.grantSecretRead(this.developerApiKey, SECRET_ID_ENV.developerApi);
     // Rotation outcomes go to the guardrails database's metrics (CacheRotationOverdue reads them).
     this.rotationFunction.grantSecretRead(this.guardrailsCredentials, SECRET_ID_ENV.guardrails);
 

@@ -1,3 +1,4 @@
+import { ROUTE_TABLE, routesOf, type RouteId, type RouteMethod } from '../../contracts/routes';
 import type { Redis } from '@upstash/redis';
 import type { SurfaceConfig } from '../../config/types';
 import { getBypass, setBypass } from '../engine/invalidation';
@@ -52,13 +53,9 @@ export interface AdminApiDeps {
   readonly now?: () => number;
 }
 
-type RouteName = '/admin/invalidate' | '/admin/bypass' | '/admin/allowlist' | '/admin/status';
-const ROUTES: Readonly<Record<RouteName, 'GET' | 'POST'>> = {
-  '/admin/invalidate': 'POST',
-  '/admin/bypass': 'POST',
-  '/admin/allowlist': 'POST',
-  '/admin/status': 'GET',
-};
+type RouteName = Extract<(typeof ROUTE_TABLE)[RouteId], { function: 'admin' }>['path'];
+/** The method of each admin route (each has one), from the route table. */
+const ROUTES = Object.fromEntries(routesOf('admin').map((r) => [r.path, r.methods[0]])) as Readonly<Record<RouteName, RouteMethod>>;
 
 interface Call {
   readonly route: RouteName;

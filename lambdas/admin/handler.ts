@@ -13,7 +13,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
 import { adminTokensFromEnv } from '../guardrails/admin-auth';
-import { SECRET_ID_ENV } from '../rotation/secret-names';
+import { SECRET_ID_ENV } from '../../contracts/secrets';
 import type { CredentialsSource } from '../shared/credentials';
 import type { HttpEvent, HttpResult } from '../shared/http';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';

@@ -1,5 +1,5 @@
 import type { Redis } from '@upstash/redis';
-import type { CounterName } from '../shared/metrics/catalog';
+import type { CounterName } from '../../contracts/metrics';
 import { DEFAULT_METRICS_KEY_PREFIX, decodeField, metricKey } from '../shared/metrics/series-field';
 import { validateSegment } from '../engine/keys';
 import { allSettledOrThrow } from './settle';

@@ -19,10 +19,11 @@ import type { MetricsRecorder } from '../shared/metrics/recorder';
 import { NOOP_METRICS } from '../shared/metrics/recorder';
 import { AuditStateStore, auditReportKey } from './audit-state';
 import { AuditTally, type AuditReport } from './audit-report';
-import { INSPECT_SCRIPT, inspectArgs, parseInspection } from './entry-inspector';
+import { INSPECT_SCRIPT, inspectArgs, parseInspection } from '../maintenance/entry-inspector';
 import { deleteIfUnchanged, expireIfPersistent, type GuardedDelete, type GuardedExpire } from './guarded-fixes';
 import { classify, generationKeysOf, type ClassifierContext, type FindingKind } from './key-classifier';
-import { DATABASE_ROLES, parseUpstashStats, quotaReading, type QuotaReading, type UsageStatsSource } from './upstash-usage';
+import { DATABASE_ROLES } from '../../contracts/database-roles';
+import { parseUpstashStats, quotaReading, type QuotaReading, type UsageStatsSource } from './upstash-usage';
 
 export interface CacheAuditorOptions {
   readonly env: Pick<EnvironmentConfig, 'name' | 'surfaces' | 'runtime' | 'upstash'>;

@@ -10,7 +10,7 @@
  * - `t:<type>`     the key still has this Redis type (keys the engine never writes).
  */
 import type { Redis } from '@upstash/redis';
-import { INSPECT_PREFIX_BYTES } from './entry-inspector';
+import { INSPECT_PREFIX_BYTES } from '../maintenance/entry-inspector';
 
 export type Guard = `${'c' | 'h' | 'o' | 't'}:${string}`;
 

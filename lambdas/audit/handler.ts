@@ -7,7 +7,7 @@
  * Event (the schedule's input, all optional): `{"dryRun": true, "budgetSeconds": 300,
  * "restart": true, "deleteMalformed": true}`; a bad field is an error naming it.
  *
- * Environment, besides the database credentials and `CACHE_ENV` (see `../warmup/job-environment.ts`):
+ * Environment, besides the database credentials and `CACHE_ENV` (see `../shared/runtime-environment.ts`):
  * - `AUDIT_BUDGET_SECONDS` (default 600, capped by the remaining invocation time less 30 s),
  *   `AUDIT_BATCH_SIZE` (default 500), `AUDIT_DRY_RUN=true`, `AUDIT_DELETE_MALFORMED=true`;
  * - `CACHE_MEMORY_BUDGET_BYTES`: overrides `upstash.cache.memoryBudgetBytes` of the config, recorded
@@ -19,14 +19,15 @@
  *   quota is not measured (and the report says so: no `quota.source`).
  */
 import type { Context } from 'aws-lambda';
+import { DATABASE_ID_ENV, SECRET_ID_ENV } from '../../contracts/secrets';
 import { DistributedLockCoordinator } from '../guardrails/lock-coordinator';
-import { parseDeveloperApiSecret } from '../rotation/developer-api';
+import { parseDeveloperApiSecret } from '../shared/upstash-developer-api';
 import type { CredentialsSource } from '../shared/credentials';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { SecretsManagerText } from '../shared/secrets-manager-credentials';
 import { createUpstashClient } from '../shared/upstash';
 import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
-import { JobFailedError } from '../warmup/job-environment';
+import { JobFailedError } from '../maintenance/job-failed-error';
 import type { AuditReport } from './audit-report';
 import { CacheAuditor, type AuditRunOptions } from './cache-auditor';
 import { DeveloperApiUsageSource, FileUsageSource, UrlUsageSource, type UsageStatsSource } from './upstash-usage';
@@ -85,11 +86,11 @@ export function parseAuditEvent(event: unknown): AuditEvent {
 export function usageSourceFromEnv(env: NodeJS.ProcessEnv): UsageStatsSource | undefined {
   const configured = env.UPSTASH_STATS_SOURCE;
   if (configured) return /^https?:\/\//.test(configured) ? new UrlUsageSource(configured) : new FileUsageSource(configured.replace(/^file:\/\//, ''));
-  const secretId = env.DEVELOPER_API_SECRET_ID;
+  const secretId = env[SECRET_ID_ENV.developerApi];
   if (!secretId) return undefined;
-  const cache = env.UPSTASH_CACHE_DATABASE_ID;
-  const guardrails = env.UPSTASH_GUARDRAILS_DATABASE_ID;
-  if (!cache || !guardrails) throw new AuditInputError('DEVELOPER_API_SECRET_ID is set but UPSTASH_CACHE_DATABASE_ID or UPSTASH_GUARDRAILS_DATABASE_ID is not');
+  const cache = env[DATABASE_ID_ENV.cache];
+  const guardrails = env[DATABASE_ID_ENV.guardrails];
+  if (!cache || !guardrails) throw new AuditInputError(`${SECRET_ID_ENV.developerApi} is set but ${DATABASE_ID_ENV.cache} or ${DATABASE_ID_ENV.guardrails} is not`);
   const secret = new SecretsManagerText({ secretId });
   return new DeveloperApiUsageSource({
     credentials: async () => parseDeveloperApiSecret(await secret.get(), secretId),

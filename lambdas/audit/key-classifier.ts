@@ -13,7 +13,7 @@ import { ENVELOPE_SCHEMA_VERSION } from '../engine/envelope';
 import { GENERATION_ABSENT } from '../engine/invalidation';
 import { KeyError, parseKey, resourceGenerationKey, surfaceGenerationKey, validateSegment } from '../engine/keys';
 import type { VersionRegistry } from '../engine/version-registry';
-import type { KeyInspection } from './entry-inspector';
+import type { KeyInspection } from '../maintenance/entry-inspector';
 import type { Guard } from './guarded-fixes';
 
 export type FindingKind = 'no_ttl' | 'orphan' | 'malformed' | 'oversize' | 'corrupt';

@@ -11,11 +11,10 @@
  * - `total_monthly_bandwidth` (number, optional, bytes; not every API version sends it).
  */
 import { readFile } from 'node:fs/promises';
-import { OBSERVABILITY } from '../../alerts/config';
-import type { DeveloperApiCredentials } from '../rotation/developer-api';
+import type { DatabaseRole } from '../../contracts/database-roles';
+import { UPSTASH_QUOTA_THRESHOLDS } from '../../contracts/thresholds';
+import type { DeveloperApiCredentials } from '../shared/upstash-developer-api';
 
-export type DatabaseRole = 'cache' | 'guardrails';
-export const DATABASE_ROLES: readonly DatabaseRole[] = ['cache', 'guardrails'];
 
 export interface UpstashUsage {
   readonly monthlyRequests: number;
@@ -73,7 +72,7 @@ export interface QuotaReading extends UpstashUsage {
 export function quotaReading(database: DatabaseRole, usage: UpstashUsage, monthlyRequestQuota: number): QuotaReading {
   if (!(monthlyRequestQuota > 0)) throw new UsageSourceError(`monthly request quota of ${database} must be > 0, got ${monthlyRequestQuota}`);
   const ratio = usage.monthlyRequests / monthlyRequestQuota;
-  const level: QuotaLevel = ratio >= OBSERVABILITY.upstashQuotaCritical ? 'critical' : ratio >= OBSERVABILITY.upstashQuotaWarning ? 'warning' : 'ok';
+  const level: QuotaLevel = ratio >= UPSTASH_QUOTA_THRESHOLDS.critical ? 'critical' : ratio >= UPSTASH_QUOTA_THRESHOLDS.warning ? 'warning' : 'ok';
   return { database, ...usage, monthlyRequestQuota, ratio, level };
 }
 

@@ -6,6 +6,7 @@
  */
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Redis } from '@upstash/redis';
+import { ROUTE_TABLE, UNMATCHED_ROUTE, matchRoute } from '../../contracts/routes';
 import { unauthorizedResponse, type AdminAuthenticator } from '../guardrails/admin-auth';
 import type { InflightLimiter } from '../guardrails/backpressure';
 import type { CacheEngine } from '../engine/cache-engine';
@@ -77,7 +78,7 @@ export class CacheRouter {
     const result = this.opts.inflight
       ? await this.opts.inflight.run(route.name, () => this.traced(method, route))
       : await this.traced(method, route);
-    if (this.opts.afterNonRead && route.name !== '/c/{surface}/{path+}') await this.opts.afterNonRead();
+    if (this.opts.afterNonRead && route.name !== ROUTE_TABLE.read.label) await this.opts.afterNonRead();
     return result;
   }
 
@@ -107,13 +108,14 @@ export class CacheRouter {
   private route(method: string, req: CacheRequest): Route {
     const path = req.path.split('?')[0] ?? '';
     const read = READ_ROUTE.exec(path);
-    if (read) return { name: '/c/{surface}/{path+}', run: (span) => this.read(method, req, read[1] as string, read[2] ?? '', span) };
-    switch (path) {
-      case '/healthz': return { name: path, run: async () => json(200, { status: 'ok' }) };
-      case '/readyz': return { name: path, run: () => readiness(this.opts.cacheRedis, this.opts.redisTimeoutMs, this.opts.engine.circuitState()) };
-      case '/metrics': return { name: path, run: () => this.serveMetrics(req) };
-      case '/debug/cache': return { name: path, run: () => this.debug(method, req) };
-      default: return { name: 'unmatched', run: async () => jsonError(404, 'not_found', `no route for ${method} ${path.slice(0, 200)}`) };
+    if (read) return { name: ROUTE_TABLE.read.label, run: (span) => this.read(method, req, read[1] as string, read[2] ?? '', span) };
+    const id = matchRoute(path)?.id;
+    switch (id) {
+      case 'healthz': return { name: ROUTE_TABLE[id].label, run: async () => json(200, { status: 'ok' }) };
+      case 'readyz': return { name: ROUTE_TABLE[id].label, run: () => readiness(this.opts.cacheRedis, this.opts.redisTimeoutMs, this.opts.engine.circuitState()) };
+      case 'metrics': return { name: ROUTE_TABLE[id].label, run: () => this.serveMetrics(req) };
+      case 'debugCache': return { name: ROUTE_TABLE[id].label, run: () => this.debug(method, req) };
+      default: return { name: UNMATCHED_ROUTE, run: async () => jsonError(404, 'not_found', `no route for ${method} ${path.slice(0, 200)}`) };
     }
   }
 

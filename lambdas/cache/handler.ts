@@ -22,14 +22,14 @@ import { AdminAuthenticator, adminTokensFromEnv, readRequiresAuth } from '../gua
 import { InflightLimiter, backpressureSettings } from '../guardrails/backpressure';
 import { policiesForEnvironment } from '../guardrails/rate-limit-policies';
 import { RateLimiterManager } from '../guardrails/rate-limiter';
-import { SECRET_ID_ENV } from '../rotation/secret-names';
+import { SECRET_ID_ENV } from '../../contracts/secrets';
 import type { CredentialsSource } from '../shared/credentials';
 import { clientIp, queryOf, type HttpEvent, type HttpResult } from '../shared/http';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { SecretsManagerAdminTokens } from '../shared/secrets-manager-credentials';
 import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
 import { createUpstashClient } from '../shared/upstash';
-import { PopularRequests } from '../warmup/popular-requests';
+import { PopularRequests } from '../maintenance/popular-requests';
 import { httpHandler } from '../shared/per-container';
 import { CacheRouter } from './cache-router';
 

@@ -10,7 +10,7 @@ import { secretsManagerCredentialsFromEnv } from '../shared/secrets-manager-cred
 import { createUpstashClient } from '../shared/upstash';
 import { recordRotationOutcome, type RotationOutcome } from './rotation-metrics';
 import { SecretRotator, type RotationStepResult } from './rotator';
-import { SECRET_ID_ENV } from './secret-names';
+import { SECRET_ID_ENV } from '../../contracts/secrets';
 
 const logger = new Logger({ serviceName: 'upstash-rotation' });
 let rotator: SecretRotator | undefined;
@@ -18,8 +18,8 @@ let guardrails: Promise<Redis | undefined> | undefined;
 
 /** Builds the rotator from the function's environment (see README.md, "Environment"). */
 export function rotatorFromEnv(env: NodeJS.ProcessEnv, client: SecretsManagerClient = new SecretsManagerClient({})): SecretRotator {
-  const developerApiSecretId = env.DEVELOPER_API_SECRET_ID;
-  if (!developerApiSecretId) throw new Error('DEVELOPER_API_SECRET_ID is not set: the rotation function needs the Developer API secret');
+  const developerApiSecretId = env[SECRET_ID_ENV.developerApi];
+  if (!developerApiSecretId) throw new Error(`${SECRET_ID_ENV.developerApi} is not set: the rotation function needs the Developer API secret`);
   const scheme = env.UPSTASH_REST_SCHEME || 'https';
   if (scheme !== 'https' && scheme !== 'http') throw new Error(`UPSTASH_REST_SCHEME must be https or http, got "${scheme}"`);
   return new SecretRotator({

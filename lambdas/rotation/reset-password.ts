@@ -6,7 +6,7 @@
  * refused and consumers use AWSPENDING (their credential source falls back to it on a 401); the one
  * unavoidable gap is the round trip between the reset and the staging put (docs/runbook.md).
  */
-import type { UpstashDatabaseDetails } from './developer-api';
+import type { UpstashDatabaseDetails } from '../shared/upstash-developer-api';
 import type { UpstashSecretValue } from './secret-value';
 import { testTokens, type RotationStrategyHandler, type StrategyContext, type StrategyStages } from './strategy';
 

@@ -5,11 +5,11 @@
  */
 import type { Redis } from '@upstash/redis';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
-import type { UpstashDatabaseRole } from './secret-names';
+import type { DatabaseRole } from '../../contracts/database-roles';
 
 export type RotationOutcome =
-  | { readonly ok: true; readonly finished: boolean; readonly database?: UpstashDatabaseRole }
-  | { readonly ok: false; readonly database?: UpstashDatabaseRole };
+  | { readonly ok: true; readonly finished: boolean; readonly database?: DatabaseRole }
+  | { readonly ok: false; readonly database?: DatabaseRole };
 
 /**
  * Success is recorded once per rotation (when `finishSecret` completes); a failure at any step is

@@ -14,9 +14,10 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { RotationStrategy } from '../../config/types';
 import { alternatingUsers } from './alternating-users';
-import { DeveloperApiClient, parseDeveloperApiSecret, type UpstashDatabaseDetails } from './developer-api';
+import { DeveloperApiClient, parseDeveloperApiSecret, type UpstashDatabaseDetails } from '../shared/upstash-developer-api';
 import { resetPassword } from './reset-password';
-import { ROTATION_TAGS, UPSTASH_DATABASE_ROLES, type UpstashDatabaseRole } from './secret-names';
+import { DATABASE_ROLES, type DatabaseRole } from '../../contracts/database-roles';
+import { ROTATION_TAGS } from '../../contracts/secrets';
 import { isRotationStrategy, parseUpstashSecret, SecretFormatError, serializeUpstashSecret, type UpstashSecretValue } from './secret-value';
 import type { RotationLogger, RotationStrategyHandler, StrategyContext, StrategyStages } from './strategy';
 import { UpstashRestRunner, type RestCommandRunner } from './upstash-rest';
@@ -225,11 +226,11 @@ export class SecretRotator {
 export interface RotationStepResult {
   readonly step: RotationStep;
   /** `cache` or `guardrails`, from the secret's tag; undefined when untagged. */
-  readonly database?: UpstashDatabaseRole;
+  readonly database?: DatabaseRole;
 }
 
-function databaseRole(value: string | undefined): UpstashDatabaseRole | undefined {
-  return UPSTASH_DATABASE_ROLES.find((r) => r === value);
+function databaseRole(value: string | undefined): DatabaseRole | undefined {
+  return DATABASE_ROLES.find((r) => r === value);
 }
 
 function strategyOf(meta: DescribeSecretCommandOutput, secretId: string): RotationStrategyHandler {

@@ -5,7 +5,7 @@
  * value is staged (or, for reset-password, in the same call that stages it).
  */
 import type { RotationStrategy } from '../../config/types';
-import type { DeveloperApiClient, UpstashDatabaseDetails } from './developer-api';
+import type { DeveloperApiClient, UpstashDatabaseDetails } from '../shared/upstash-developer-api';
 import type { UpstashSecretValue } from './secret-value';
 import { isAuthError, type RestCommandRunner } from './upstash-rest';
 

@@ -6,7 +6,8 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { environment } from '../../config/environments';
 import type { EnvironmentConfig, SurfaceConfig } from '../../config/types';
-import { SECRET_ID_ENV } from '../rotation/secret-names';
+import type { DatabaseRole } from '../../contracts/database-roles';
+import { SECRET_ID_ENV } from '../../contracts/secrets';
 import { EnvCredentialsSource, type CredentialsSource } from './credentials';
 import { secretsManagerCredentialsFromEnv } from './secrets-manager-credentials';
 
@@ -28,8 +29,6 @@ export function withOriginOverrides(config: EnvironmentConfig, env: NodeJS.Proce
 export function runtimeEnvironment(env: NodeJS.ProcessEnv): EnvironmentConfig {
   return withOriginOverrides(environment(env.CACHE_ENV ?? 'dev'), env);
 }
-
-export type DatabaseRole = 'cache' | 'guardrails';
 
 const LOCAL_PREFIX: Readonly<Record<DatabaseRole, string>> = { cache: 'UPSTASH_REDIS', guardrails: 'UPSTASH_GUARDRAILS' };
 

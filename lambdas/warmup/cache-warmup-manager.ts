@@ -14,7 +14,7 @@
 import type { Redis } from '@upstash/redis';
 import type { EnvironmentConfig } from '../../config/types';
 import type { WarmupManifest } from '../../config/warmup-manifest';
-import { INSPECT_SCRIPT, inspectArgs, parseInspection, type KeyInspection } from '../audit/entry-inspector';
+import { INSPECT_SCRIPT, inspectArgs, parseInspection, type KeyInspection } from '../maintenance/entry-inspector';
 import { CacheEngine } from '../engine/cache-engine';
 import { ENVELOPE_SCHEMA_VERSION } from '../engine/envelope';
 import { GENERATION_ABSENT } from '../engine/invalidation';
@@ -25,7 +25,7 @@ import type { MetricsRecorder } from '../shared/metrics/recorder';
 import { NOOP_METRICS } from '../shared/metrics/recorder';
 import { resolveTarget, validateWarmupManifest, type ResolvedTarget } from './manifest';
 import { OriginThrottle } from './origin-throttle';
-import type { PopularRequests } from './popular-requests';
+import type { PopularRequests } from '../maintenance/popular-requests';
 
 export type WarmupOutcome = 'warmed' | 'skipped' | 'failed';
 

@@ -18,8 +18,8 @@ import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-record
 import { createUpstashClient } from '../shared/upstash';
 import { CacheWarmupManager, createWarmupEngine, type WarmupReport } from './cache-warmup-manager';
 import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
-import { JobFailedError } from './job-environment';
-import { PopularRequests } from './popular-requests';
+import { JobFailedError } from '../maintenance/job-failed-error';
+import { PopularRequests } from '../maintenance/popular-requests';
 import { perContainer } from '../shared/per-container';
 
 export interface WarmupFunctionOptions {

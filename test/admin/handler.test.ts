@@ -1,5 +1,5 @@
 import { createAdminFunction, handler } from '../../lambdas/admin/handler';
-import { SECRET_ID_ENV, secretNames } from '../../lambdas/rotation/secret-names';
+import { SECRET_ID_ENV, secretNames } from '../../contracts/secrets';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
 import { ADMIN_TOKEN, httpEvent, parseBody } from './helpers';

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createCacheFunction, handler } from '../../lambdas/cache/handler';
 import { withOriginOverrides } from '../../lambdas/shared/runtime-environment';
 import { environment } from '../../config/environments';
-import { SECRET_ID_ENV, secretNames } from '../../lambdas/rotation/secret-names';
+import { SECRET_ID_ENV, secretNames } from '../../contracts/secrets';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';

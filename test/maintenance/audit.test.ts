@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { CacheAuditor } from '../../lambdas/audit/cache-auditor';
 import { auditStateKey } from '../../lambdas/audit/audit-state';
-import { inspectKeys } from '../../lambdas/audit/entry-inspector';
+import { inspectKeys } from '../../lambdas/maintenance/entry-inspector';
 import { deleteIfUnchanged, expireIfPersistent } from '../../lambdas/audit/guarded-fixes';
 import { DeveloperApiUsageSource, FileUsageSource, parseUpstashStats } from '../../lambdas/audit/upstash-usage';
 import { encodeEnvelope } from '../../lambdas/engine/envelope';

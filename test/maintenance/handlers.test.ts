@@ -8,7 +8,7 @@ import { WARMUP_MANIFESTS } from '../../config/warmup-manifest';
 import { AuditInputError, createAuditFunction, parseAuditEvent } from '../../lambdas/audit/handler';
 import { renderMetrics } from '../../lambdas/shared/metrics/render';
 import { createWarmupFunction } from '../../lambdas/warmup/handler';
-import { JobFailedError } from '../../lambdas/warmup/job-environment';
+import { JobFailedError } from '../../lambdas/maintenance/job-failed-error';
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
 

@@ -14,7 +14,7 @@ import { bumpSurfaceGeneration } from '../../lambdas/engine/invalidation';
 import { DistributedLockCoordinator } from '../../lambdas/guardrails/lock-coordinator';
 import { CacheWarmupManager, createWarmupEngine, type WarmupReport } from '../../lambdas/warmup/cache-warmup-manager';
 import { WarmupManifestError, validateWarmupManifest } from '../../lambdas/warmup/manifest';
-import { PopularRequests } from '../../lambdas/warmup/popular-requests';
+import { PopularRequests } from '../../lambdas/maintenance/popular-requests';
 import { startOrigin, type Origin, type OriginRequest } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
 import { RecordingMetrics, testEnvironment } from './support';

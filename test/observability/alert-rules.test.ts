@@ -8,7 +8,7 @@ import { prometheusRuleGroups, renderPrometheusRules } from '../../alerts/promet
 import { RULES_FILE, renderPromtoolTests } from '../../alerts/promtool-tests';
 import { ALERT_RULES } from '../../alerts/rules';
 import { ALERT_TEST_CASES } from '../../alerts/test-cases';
-import { METRIC_NAMES } from '../../lambdas/shared/metrics/catalog';
+import { METRIC_NAMES } from '../../contracts/metrics';
 
 const ROOT = resolve(__dirname, '../..');
 const RENDERED = join(ROOT, 'alerts/rendered');

@@ -3,7 +3,7 @@ import { ENVIRONMENT_NAMES, environment } from '../../config';
 import { buildDashboards, functionNames } from '../../dashboards';
 import { LAMBDA_PANELS } from '../../dashboards/lambda-health';
 import { observabilityUids } from '../../dashboards/uids';
-import { METRIC_NAMES } from '../../lambdas/shared/metrics/catalog';
+import { METRIC_NAMES } from '../../contracts/metrics';
 
 /** AWS/Lambda metrics documented by AWS that the Lambda dashboard may read. */
 const CLOUDWATCH_LAMBDA_METRICS = new Set(['Invocations', 'Errors', 'Throttles', 'Duration', 'ConcurrentExecutions']);

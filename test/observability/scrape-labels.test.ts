@@ -1,7 +1,7 @@
 import { ALERT_RULES } from '../../alerts/rules';
 import { prometheusConfig } from '../../alerts/scrape-config';
 import { environment, ENVIRONMENTS } from '../../config';
-import { LABELS, METRICS, METRIC_NAMES } from '../../lambdas/shared/metrics/catalog';
+import { LABELS, METRICS, METRIC_NAMES } from '../../contracts/metrics';
 
 /** Labels Prometheus attaches to every scraped series from the target (config and built-ins). */
 function targetLabels(scrape: Record<string, any>): string[] { // eslint-disable-line @typescript-eslint/no-explicit-any

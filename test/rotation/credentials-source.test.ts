@@ -3,7 +3,7 @@
  * demand, waits out a reset-password window, and says clearly what is wrong with a secret.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { secretNames, UNSEEDED_SECRET_STRING } from '../../lambdas/rotation/secret-names';
+import { secretNames, UNSEEDED_SECRET_STRING } from '../../contracts/secrets';
 import {
   parseAdminTokens,
   pingRefused,

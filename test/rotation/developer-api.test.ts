@@ -4,7 +4,7 @@
  */
 import { Redis } from '@upstash/redis';
 import { startDeveloperApi, type LocalDeveloperApi } from '../../local/developer-api';
-import { DeveloperApiClient, DeveloperApiError, parseDeveloperApiSecret } from '../../lambdas/rotation/developer-api';
+import { DeveloperApiClient, DeveloperApiError, parseDeveloperApiSecret } from '../../lambdas/shared/upstash-developer-api';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
 
 const EMAIL = 'ops@clarivum.example';

@@ -4,7 +4,7 @@
  */
 import { rotatorFromEnv } from '../../lambdas/rotation/handler';
 import { enableAndSeed, ROTATION_LAMBDA_ARN, startRotationHarness, type RotationHarness } from './harness';
-import { secretNames } from '../../lambdas/rotation/secret-names';
+import { secretNames } from '../../contracts/secrets';
 
 let h: RotationHarness;
 

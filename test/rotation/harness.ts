@@ -7,7 +7,7 @@ import { CreateSecretCommand, RotateSecretCommand, type SecretsManagerClient } f
 import type { RotationStrategy } from '../../config/types';
 import { startDeveloperApi, type LocalDeveloperApi } from '../../local/developer-api';
 import { SecretRotator } from '../../lambdas/rotation/rotator';
-import { ROTATION_TAGS, secretNames, UNSEEDED_SECRET_STRING } from '../../lambdas/rotation/secret-names';
+import { ROTATION_TAGS, secretNames, UNSEEDED_SECRET_STRING } from '../../contracts/secrets';
 import { parseUpstashSecret, type UpstashSecretValue } from '../../lambdas/rotation/secret-value';
 import type { RotationLogger } from '../../lambdas/rotation/strategy';
 import type { RestCommandRunner } from '../../lambdas/rotation/upstash-rest';

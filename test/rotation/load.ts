@@ -7,7 +7,7 @@ import type { Redis } from '@upstash/redis';
 import { environment } from '../../config/environments';
 import type { EnvironmentConfig } from '../../config/types';
 import type { CacheRouter } from '../../lambdas/cache/cache-router';
-import type { CounterName, Labels } from '../../lambdas/shared/metrics/catalog';
+import type { CounterName, Labels } from '../../contracts/metrics';
 import type { MetricsRecorder } from '../../lambdas/shared/metrics/recorder';
 
 /** Counts `upstash_requests_total` by outcome. */

@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { startDeveloperApi, type LocalDeveloperApi } from '../../local/developer-api';
 import { SecretRotator } from '../../lambdas/rotation/rotator';
-import { ROTATION_TAGS, secretNames, UNSEEDED_SECRET_STRING } from '../../lambdas/rotation/secret-names';
+import { ROTATION_TAGS, secretNames, UNSEEDED_SECRET_STRING } from '../../contracts/secrets';
 import { SecretsManagerAdminTokens, SecretsManagerCredentialsSource } from '../../lambdas/shared/secrets-manager-credentials';
 import { FakeAwsError, FakeSecretsManager } from '../support/fake-secrets-manager';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';

@@ -2,7 +2,7 @@ import { Apigatewayv2Stage } from '@cdktn/provider-aws/lib/apigatewayv2-stage';
 import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
 import { SchedulerSchedule } from '@cdktn/provider-aws/lib/scheduler-schedule';
 import { deploymentOf, environment } from '../../config';
-import { SECRET_ID_ENV } from '../../lambdas/rotation/secret-names';
+import { SECRET_ID_ENV } from '../../contracts/secrets';
 import { inlinePolicies, inventory, ref, resources } from '../support/cdk-test-kit';
 import { synthesizeApp } from './synthesized-app';
 

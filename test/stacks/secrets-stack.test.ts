@@ -4,7 +4,7 @@ import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
 import { SecretsmanagerSecret } from '@cdktn/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretRotation } from '@cdktn/provider-aws/lib/secretsmanager-secret-rotation';
 import { environment } from '../../config';
-import { ROTATION_TAGS, UNSEEDED_SECRET_STRING, secretNames } from '../../lambdas/rotation/secret-names';
+import { ROTATION_TAGS, UNSEEDED_SECRET_STRING, secretNames } from '../../contracts/secrets';
 import { inlinePolicies, inventory, ref, resources } from '../support/cdk-test-kit';
 import { synthesizeApp } from './synthesized-app';
 

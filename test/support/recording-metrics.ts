@@ -1,4 +1,4 @@
-import type { CounterName, GaugeName, HistogramName, Labels } from '../../lambdas/shared/metrics/catalog';
+import type { CounterName, GaugeName, HistogramName, Labels } from '../../contracts/metrics';
 import type { MetricsRecorder } from '../../lambdas/shared/metrics/recorder';
 
 /** Keeps every counter, gauge and observation in memory so tests can read what was recorded. */

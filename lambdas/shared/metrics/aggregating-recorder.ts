@@ -1,5 +1,5 @@
 import type { Redis } from '@upstash/redis';
-import { METRICS, type CounterName, type GaugeName, type HistogramName, type Labels, type MetricName } from './catalog';
+import { METRICS, type CounterName, type GaugeName, type HistogramName, type Labels, type MetricName } from '../../../contracts/metrics';
 import { FLUSH_SCRIPT } from './flush-script';
 import { normalizeLabels } from './labels';
 import { PendingBatch } from './pending-batch';

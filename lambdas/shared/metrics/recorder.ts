@@ -1,9 +1,9 @@
-import type { CounterName, GaugeName, HistogramName, Labels } from './catalog';
+import type { CounterName, GaugeName, HistogramName, Labels } from '../../../contracts/metrics';
 
 /**
  * What runtime code records metrics through. `AggregatingMetricsRecorder` (aggregating-recorder.ts)
  * aggregates per instance and flushes to the guardrails database; `renderMetrics` (render.ts)
- * turns the fleet-wide totals into the `/metrics` answer. Names and labels: catalog.ts.
+ * turns the fleet-wide totals into the `/metrics` answer. Names and labels: contracts/metrics.ts.
  */
 export interface MetricsRecorder {
   increment(name: CounterName, labels?: Labels, value?: number): void;

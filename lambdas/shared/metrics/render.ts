@@ -1,6 +1,6 @@
 import type { Redis } from '@upstash/redis';
 import AggregatorRegistry from 'prom-client/lib/cluster';
-import { METRICS, METRIC_NAMES, type MetricName } from './catalog';
+import { METRICS, METRIC_NAMES, type MetricName } from '../../../contracts/metrics';
 import { DEFAULT_METRICS_KEY_PREFIX, decodeField, metricKey } from './series-field';
 
 /** What rendering needs from the guardrails client: one EVAL. */

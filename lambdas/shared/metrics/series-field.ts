@@ -1,4 +1,4 @@
-import type { MetricName } from './catalog';
+import type { MetricName } from '../../../contracts/metrics';
 
 /**
  * Storage layout in the guardrails database: one hash per metric, `<prefix>:<metric>`, one field

@@ -1,11 +1,8 @@
 /**
- * Naming and tagging convention of the platform's secrets: plain data shared by the rotation
- * handler, the consumers, the operator command and the secrets stack (which imports only this file).
+ * Naming and tagging convention of the platform's secrets, and the environment variables that
+ * carry them to a function: shared by the secrets and runtime stacks, the functions and the
+ * operator command.
  */
-
-/** The two Upstash databases of an environment. */
-export type UpstashDatabaseRole = 'cache' | 'guardrails';
-export const UPSTASH_DATABASE_ROLES: readonly UpstashDatabaseRole[] = ['cache', 'guardrails'];
 
 export interface SecretNames {
   /** Upstash REST credentials of the cache database (rotated). */
@@ -53,9 +50,16 @@ export const ROTATION_TAGS = {
  */
 export const UNSEEDED_SECRET_STRING = '{"seeded":false}';
 
-/** Environment variables that tell a runtime function which secrets to read. */
+/** Environment variables that tell a function which secrets to read (set by the stacks' grants). */
 export const SECRET_ID_ENV = {
   cache: 'UPSTASH_CACHE_SECRET_ID',
   guardrails: 'UPSTASH_GUARDRAILS_SECRET_ID',
   adminToken: 'ADMIN_TOKEN_SECRET_ID',
+  developerApi: 'DEVELOPER_API_SECRET_ID',
+} as const;
+
+/** Environment variables carrying the Upstash database ids (the audit's Developer API usage reads). */
+export const DATABASE_ID_ENV = {
+  cache: 'UPSTASH_CACHE_DATABASE_ID',
+  guardrails: 'UPSTASH_GUARDRAILS_DATABASE_ID',
 } as const;

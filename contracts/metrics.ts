@@ -1,3 +1,5 @@
+import { ROUTE_LABELS } from './routes';
+
 /**
  * Every metric the platform records: the one place names, types, labels and help live.
  * Names follow the operations runbook so its PromQL works unchanged. Labels are bounded:
@@ -19,15 +21,6 @@ export interface MetricDefinition {
 /** Latency buckets in seconds: from a 1 ms L1 hit to a 10 s slow origin. */
 export const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
-/**
- * Route templates, the only values of the `route` label: the path template, never the path
- * (a raw path would carry resource names and make the label unbounded).
- */
-export const ROUTES = [
-  '/c/{surface}/{path+}', '/healthz', '/readyz', '/metrics', '/debug/cache',
-  '/admin/invalidate', '/admin/bypass', '/admin/allowlist', '/admin/status', 'unmatched',
-] as const;
-
 /** Scheduled jobs, the values of the `job` label. */
 export const JOBS = ['warmup', 'audit', 'rotation'] as const;
 
@@ -45,7 +38,7 @@ export interface LabelRule {
 /** Every label name and what its values may be; the recorder refuses anything else. */
 export const LABELS = {
   method: { description: 'HTTP method.', values: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'OTHER'] },
-  route: { description: 'Route template (see ROUTES), never the raw path.', values: ROUTES },
+  route: { description: 'Route template (contracts/routes.ts), never the raw path.', values: ROUTE_LABELS },
   status_code: { description: 'HTTP status code.', pattern: /^[1-5][0-9][0-9]$/ },
   namespace: { description: 'Cache surface (config/surfaces.ts), e.g. `marketing`.', pattern: TOKEN },
   bucket: { description: 'Rate-limit bucket: a surface name or `admin`.', pattern: TOKEN },
@@ -105,10 +98,5 @@ export type CounterName = { [K in MetricName]: (typeof METRICS)[K]['type'] exten
 export type HistogramName = { [K in MetricName]: (typeof METRICS)[K]['type'] extends 'histogram' ? K : never }[MetricName];
 export type GaugeName = { [K in MetricName]: (typeof METRICS)[K]['type'] extends 'gauge' ? K : never }[MetricName];
 export type Labels = Readonly<Record<string, string>>;
-
-/** The definition of a metric, typed loosely for code that walks the catalog. */
-export function metricDefinition(name: MetricName): MetricDefinition {
-  return METRICS[name];
-}
 
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
