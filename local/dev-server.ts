@@ -5,7 +5,9 @@
  * results back into responses (binary bodies travel base64, as in AWS). Behind them: a real
  * `redis-server` (or `REDIS_URL`), two local Upstash-compatible REST servers (cache database on
  * db 0, guardrails on db 1) and a demo origin. `PORT` (default 8787), `ORIGIN_<SURFACE>` and
- * `ADMIN_TOKEN` (generated and printed when unset) configure it.
+ * `ADMIN_TOKEN` (generated and printed when unset) configure it. `--cache-maxmemory <size>
+ * [--cache-eviction-policy <policy>]` gives the cache database its own evicting redis-server, as
+ * Upstash's cache database evicts, while the guardrails database keeps one that never evicts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,7 +20,8 @@ import { createCacheFunction } from '../lambdas/cache/handler';
 import { encodeBody, jsonError, type HttpResult } from '../lambdas/shared/http';
 import { originOverrideVariable } from '../lambdas/shared/runtime-environment';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin';
-import { startRedisServer, type RedisProcess } from './redis-process';
+import { evictionFromArgs, type EvictionSettings } from './eviction';
+import { startDatabaseRedis } from './database-redis';
 import { startUpstashServer, type LocalUpstashServer } from './upstash-server';
 
 export interface DevServerOptions {
@@ -34,6 +37,12 @@ export interface DevServerOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Serve `/metrics` without the admin token. @default false */
   readonly metricsPublic?: boolean;
+  /**
+   * Memory limit and eviction policy of the cache database. Starts two redis-servers: the cache
+   * database's with these settings, the guardrails database's with `noeviction`. Cannot be combined
+   * with `redisUrl` / `REDIS_URL`. @default - one redis-server without a memory limit
+   */
+  readonly cacheEviction?: EvictionSettings;
 }
 
 export interface DevServer {
@@ -46,6 +55,8 @@ export interface DevServer {
   readonly demoOrigin: DemoOrigin;
   /** The local Upstash servers, for tests that look inside Redis. */
   readonly upstash: { readonly cache: LocalUpstashServer; readonly guardrails: LocalUpstashServer };
+  /** The Redis behind each database (the same URL unless `cacheEviction` is set). */
+  readonly redisUrls: { readonly cache: string; readonly guardrails: string };
   /** Origin URL per surface, after `ORIGIN_<SURFACE>` overrides. */
   readonly origins: Readonly<Record<string, string>>;
   close(): Promise<void>;
@@ -155,15 +166,10 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     while (stack.length > 0) await stack.pop()?.().catch(() => undefined);
   };
   try {
-    let redisUrl = opts.redisUrl ?? env.REDIS_URL;
-    if (!redisUrl) {
-      const redis: RedisProcess = await startRedisServer();
-      stack.push(() => redis.stop());
-      redisUrl = redis.url;
-    }
+    const redisUrls = await startDatabaseRedis(opts.redisUrl ?? env.REDIS_URL, opts.cacheEviction, stack);
     const [cache, guardrails, demoOrigin] = await Promise.all([
-      startUpstashServer({ redisUrl, db: CACHE_DB }),
-      startUpstashServer({ redisUrl, db: GUARDRAILS_DB }),
+      startUpstashServer({ redisUrl: redisUrls.cache, db: CACHE_DB }),
+      startUpstashServer({ redisUrl: redisUrls.guardrails, db: GUARDRAILS_DB }),
       startDemoOrigin(),
     ]);
     stack.push(() => cache.close(), () => guardrails.close(), () => demoOrigin.close());
@@ -242,6 +248,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       adminTokenGenerated: opts.adminToken === undefined && !env.ADMIN_TOKEN,
       demoOrigin,
       upstash: { cache, guardrails },
+      redisUrls,
       origins,
       close: () => (closing ??= close()),
     };
@@ -252,12 +259,14 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 }
 
 async function runFromCommandLine(): Promise<void> {
-  const dev = await startDevServer({ port: parsePort(process.env.PORT) });
+  const dev = await startDevServer({ port: parsePort(process.env.PORT), cacheEviction: evictionFromArgs(process.argv.slice(2), 'cache-') });
   const example = `${dev.url}/c/marketing/blog/hello-world`;
   const lines = [
     `dev server: ${dev.url}`,
     `  cache:  GET ${dev.url}/c/{surface}/{path}   surfaces: ${Object.entries(dev.origins).map(([s, o]) => `${s} -> ${o}`).join(', ')}`,
     `  admin:  ${dev.url}/admin/{invalidate,bypass,allowlist,status}   also /healthz /readyz /metrics /debug/cache`,
+    dev.redisUrls.cache === dev.redisUrls.guardrails ? `redis:  ${dev.redisUrls.cache}`
+      : `redis:  cache ${dev.redisUrls.cache} (evicting), guardrails ${dev.redisUrls.guardrails} (noeviction)`,
     dev.adminTokenGenerated ? `ADMIN_TOKEN=${dev.adminToken}   (generated; set ADMIN_TOKEN to choose one)` : 'ADMIN_TOKEN from the environment',
     '',
     'try:',

@@ -1,12 +1,14 @@
 /**
  * Starts and controls a real `redis-server` child process on 127.0.0.1 (no persistence), for the
- * local Upstash server, jest's global setup and the fault tests (kill / restart on the same port).
+ * local Upstash server, jest's global setup and the fault tests (kill / restart on the same port,
+ * SIGSTOP / SIGCONT), optionally with a memory limit and an eviction policy (see `./eviction.ts`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EVICTION_POLICIES, MAXMEMORY_PATTERN, type EvictionPolicy } from './eviction';
 
 export interface RedisProcessOptions {
   /** TCP port to listen on. @default - a free port chosen by the OS */
@@ -15,6 +17,10 @@ export interface RedisProcessOptions {
   readonly databases?: number;
   /** Path of the redis-server binary. @default - `REDIS_SERVER_BIN`, else `redis-server` on PATH */
   readonly binary?: string;
+  /** `maxmemory` (`64mb`, `512kb`, bytes). @default - no limit (redis-server's default) */
+  readonly maxmemory?: string;
+  /** `maxmemory-policy`: what redis-server does at `maxmemory`. @default 'noeviction' */
+  readonly evictionPolicy?: EvictionPolicy;
 }
 
 export interface RedisProcess {
@@ -27,6 +33,10 @@ export interface RedisProcess {
   kill(): Promise<void>;
   /** Starts the server again on the same port (after `kill()` or `stop()`); data is gone. */
   restart(): Promise<void>;
+  /** SIGSTOP: the process stops answering, connections stay open (a stalled server). */
+  pause(): void;
+  /** SIGCONT after `pause()`. */
+  resume(): void;
 }
 
 /** Children still running: killed if this process exits without stopping them (one shared listener). */
@@ -82,6 +92,12 @@ export async function startRedisServer(opts: RedisProcessOptions = {}): Promise<
   if (!Number.isInteger(databases) || databases < 1) {
     throw new Error(`databases must be a positive integer, got ${databases}`);
   }
+  if (opts.maxmemory !== undefined && !MAXMEMORY_PATTERN.test(opts.maxmemory)) {
+    throw new Error(`maxmemory must be a size such as 64mb, 512kb or a number of bytes, got "${opts.maxmemory}"`);
+  }
+  if (opts.evictionPolicy !== undefined && !EVICTION_POLICIES.includes(opts.evictionPolicy)) {
+    throw new Error(`evictionPolicy must be one of ${EVICTION_POLICIES.join(', ')}, got "${String(opts.evictionPolicy)}"`);
+  }
   if (opts.port !== undefined) return startOnPort(opts.port, databases, opts);
   // A free port can be taken by someone else before redis-server binds it: try another one.
   for (let attempt = 1; ; attempt++) {
@@ -104,6 +120,8 @@ async function startOnPort(port: number, databases: number, opts: RedisProcessOp
       '--port', String(port), '--bind', '127.0.0.1', '--databases', String(databases),
       '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no',
       '--loglevel', 'notice', '--protected-mode', 'no',
+      '--maxmemory-policy', opts.evictionPolicy ?? 'noeviction',
+      ...(opts.maxmemory !== undefined ? ['--maxmemory', opts.maxmemory] : []),
     ];
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
@@ -153,7 +171,10 @@ async function startOnPort(port: number, databases: number, opts: RedisProcessOp
     child = undefined;
     if (!proc) return;
     proc.ref(); // keep the event loop alive until the exit is seen
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGCONT'); // a paused server cannot act on SIGTERM
+      proc.kill(signal);
+    }
     const escalate = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
     await waitForExit(proc);
     clearTimeout(escalate);
@@ -169,6 +190,8 @@ async function startOnPort(port: number, databases: number, opts: RedisProcessOp
       rmSync(dir, { recursive: true, force: true });
     },
     kill: () => killChild('SIGKILL'),
+    pause: () => { child?.kill('SIGSTOP'); },
+    resume: () => { child?.kill('SIGCONT'); },
     async restart() {
       await killChild('SIGKILL');
       await launch();

@@ -2,7 +2,10 @@
  * `npm run local:upstash`: a real redis-server on a free port (or `REDIS_URL`) behind the local
  * Upstash-compatible REST server; prints the environment lines the client reads and stops both on
  * SIGINT/SIGTERM. `PORT` sets the REST port (default: a free one), `UPSTASH_DB` the logical database.
+ * `--maxmemory <size> [--eviction-policy <policy>]` makes its redis-server evict as Upstash's cache
+ * database does (`./eviction.ts`); without them it never evicts, like the guardrails database.
  */
+import { evictionFromArgs } from './eviction';
 import { startRedisServer, type RedisProcess } from './redis-process';
 import { startUpstashServer } from './upstash-server';
 
@@ -19,10 +22,12 @@ function intFromEnv(name: string, fallback: number, max: number): number {
 async function main(): Promise<void> {
   const port = intFromEnv('PORT', 0, 65535);
   const db = intFromEnv('UPSTASH_DB', 0, 1_000_000);
+  const eviction = evictionFromArgs(process.argv.slice(2));
   let redisProcess: RedisProcess | undefined;
   let redisUrl = process.env.REDIS_URL;
+  if (redisUrl && eviction) throw new Error('--maxmemory configures the redis-server this command starts: unset REDIS_URL');
   if (!redisUrl) {
-    redisProcess = await startRedisServer();
+    redisProcess = await startRedisServer(eviction ? { maxmemory: eviction.maxmemory, evictionPolicy: eviction.policy } : {});
     redisUrl = redisProcess.url;
   }
   const server = await startUpstashServer({
@@ -43,6 +48,7 @@ async function main(): Promise<void> {
     `REDIS_URL=${redisUrl}${redisProcess ? '' : ' (external)'}`,
     '',
   ].join('\n'));
+  if (eviction) process.stderr.write(`redis-server evicts: maxmemory ${eviction.maxmemory}, maxmemory-policy ${eviction.policy}\n`);
   process.stderr.write('local Upstash server running; Ctrl-C stops it\n');
 
   let stopping = false;
