@@ -28,21 +28,33 @@ function checkDelay(ms: number): number {
   return ms;
 }
 
-/** Forwards `from` to `to`, each chunk `delay()` ms later, never reordering chunks. */
+/**
+ * Forwards `from` to `to`, each chunk `delay()` ms later, never reordering chunks: one queue and one
+ * timer per direction. (A timer per chunk could fire out of order when the delay changes, since
+ * timers of different durations are not ordered by creation, and a reordered byte stream misaligns
+ * Redis replies with their commands.)
+ */
 function pipeDelayed(from: Socket, to: Socket, delay: () => number): void {
-  let lastDue = 0;
-  from.on('data', (chunk: Buffer) => {
-    const ms = delay();
-    if (ms === 0 && lastDue <= Date.now()) {
-      to.write(chunk);
-      return;
+  const queue: { due: number; chunk: Buffer }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let ended = false;
+  const drain = (): void => {
+    timer = undefined;
+    const now = Date.now();
+    while (queue.length > 0 && (queue[0] as { due: number }).due <= now) {
+      const { chunk } = queue.shift() as { chunk: Buffer };
+      if (!to.destroyed) to.write(chunk);
     }
-    const due = Math.max(Date.now() + ms, lastDue);
-    lastDue = due;
-    setTimeout(() => { if (!to.destroyed) to.write(chunk); }, due - Date.now());
+    if (queue.length > 0) timer = setTimeout(drain, (queue[0] as { due: number }).due - now);
+    else if (ended) to.end();
+  };
+  from.on('data', (chunk: Buffer) => {
+    queue.push({ due: Math.max(Date.now() + delay(), queue.at(-1)?.due ?? 0), chunk });
+    if (!timer) drain();
   });
   from.on('end', () => {
-    setTimeout(() => to.end(), Math.max(0, lastDue - Date.now()));
+    ended = true;
+    if (!timer) drain();
   });
 }
 
