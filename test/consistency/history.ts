@@ -61,6 +61,8 @@ export interface FaultOp extends Timed {
 }
 
 export type Operation = ReadOp | WriteOp | InvalidateOp | BypassOp | FaultOp;
+/** An operation before the history numbers it. */
+export type NewOperation = Operation extends infer O ? (O extends Operation ? Omit<O, 'id'> : never) : never;
 
 export interface History {
   readonly seed: number;

@@ -25,6 +25,27 @@ export class SeededRandom {
     return items[Math.floor(this.next() * items.length)] as T;
   }
 
+  /** Item i with probability proportional to 1 / (i + 1): a few hot items, a long cold tail. */
+  zipf<T>(items: readonly T[]): T {
+    const total = items.reduce((sum, _, i) => sum + 1 / (i + 1), 0);
+    let r = this.next() * total;
+    for (let i = 0; i < items.length; i++) {
+      r -= 1 / (i + 1);
+      if (r < 0) return items[i] as T;
+    }
+    return items[items.length - 1] as T;
+  }
+
+  /** A shuffled copy (Fisher-Yates). */
+  shuffle<T>(items: readonly T[]): T[] {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [out[i], out[j]] = [out[j] as T, out[i] as T];
+    }
+    return out;
+  }
+
   chance(p: number): boolean {
     return this.next() < p;
   }
