@@ -12,7 +12,7 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 /** The faults that lose keys of the cache database (what the eviction invariant is about). */
-export const KEY_LOSS_FAULTS: readonly FaultKind[] = ['eviction', 'key-loss'];
+export const KEY_LOSS_FAULTS: readonly FaultKind[] = ['eviction', 'key-loss', 'redis-restart'];
 
 /** Past the engine's 500 ms Redis timeout. */
 const SLOW_DELAY_MS = 800;
@@ -35,8 +35,12 @@ async function evictedKeys(ctx: FaultContext): Promise<number> {
   return Number(/evicted_keys:(\d+)/.exec(await ctx.cluster.cacheDb.info('stats'))?.[1] ?? '0');
 }
 
-/** Deletes a random subset of every key in the cache database (entries, generations, flags, locks). */
-async function deleteRandomKeys(ctx: FaultContext): Promise<string> {
+/**
+ * Deletes an arbitrary subset of the keys in the cache database, chosen adversarially: a random
+ * share of every key (entries, generations, flags, locks), or only what is not an entry
+ * (generations, flags, locks: what an invalidation or a bypass lives in), or a single key.
+ */
+async function deleteKeySubset(ctx: FaultContext): Promise<string> {
   const db = ctx.cluster.cacheDb;
   const keys: string[] = [];
   let cursor = '0';
@@ -45,10 +49,15 @@ async function deleteRandomKeys(ctx: FaultContext): Promise<string> {
     cursor = next;
     keys.push(...batch);
   } while (cursor !== '0');
+  const metadata = (k: string): boolean => /^[^:]+:(gen|flag|lock):/.test(k);
+  const strategy = ctx.random.pick(['share', 'metadata', 'one'] as const);
   const share = ctx.random.pick([0.1, 0.5, 0.9]);
-  const doomed = keys.filter(() => ctx.random.chance(share));
+  const doomed = strategy === 'share' ? keys.filter(() => ctx.random.chance(share))
+    : strategy === 'metadata' ? keys.filter(metadata)
+      : keys.length > 0 ? [ctx.random.pick(keys)] : [];
   if (doomed.length > 0) await db.del(...doomed);
-  return `deleted ${doomed.length} of ${keys.length} keys (${doomed.filter((k) => /:(gen|flag):/.test(k)).length} generations/flags)`;
+  const what = strategy === 'share' ? `${Math.round(share * 100)} % of the keys` : strategy === 'metadata' ? 'every generation, flag and lock' : 'one key';
+  return `deleted ${what}: ${doomed.length} of ${keys.length} (${doomed.filter(metadata).length} generations/flags/locks)`;
 }
 
 /**
@@ -105,7 +114,7 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<I
     case 'eviction':
       return evict(ctx);
     case 'key-loss': {
-      const detail = await deleteRandomKeys(ctx);
+      const detail = await deleteKeySubset(ctx);
       return done(detail, async () => undefined);
     }
     case 'instance-freeze': {

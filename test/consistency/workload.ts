@@ -27,7 +27,7 @@ export interface WorkloadOptions {
   readonly durationMs: number;
   /** Engine instances (cache functions). @default 4 */
   readonly instances?: number;
-  /** Concurrent readers. @default 8 */
+  /** Concurrent readers. @default 24 */
   readonly readers?: number;
   /** @default every kind */
   readonly faults?: readonly FaultKind[];
@@ -99,7 +99,7 @@ export async function runHistory(opts: WorkloadOptions): Promise<History> {
   const inflight = new Map<number, number>();
   try {
     await Promise.all([
-      ...Array.from({ length: opts.readers ?? 8 }, (_, r) => reader(cluster, new SeededRandom(opts.seed * 31 + r + 1))),
+      ...Array.from({ length: opts.readers ?? 24 }, (_, r) => reader(cluster, new SeededRandom(opts.seed * 31 + r + 1))),
       control(cluster, random),
       faults.length > 0 ? faultLoop(cluster, new SeededRandom(opts.seed * 17 + 7)) : Promise.resolve(),
     ]);
