@@ -9,7 +9,7 @@
  * [--cache-eviction-policy <policy>]` gives the cache database its own evicting redis-server, as
  * Upstash's cache database evicts, while the guardrails database keeps one that never evicts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -17,6 +17,7 @@ import { environment } from '../config/environments';
 import { matchRoute, type RouteFunction } from '../contracts/routes';
 import { createAdminFunction } from '../lambdas/admin/handler';
 import { createCacheFunction } from '../lambdas/cache/handler';
+import { checkApiToken, generateApiToken } from '../lambdas/shared/api-tokens';
 import { encodeBody, jsonError, type HttpResult } from '../lambdas/shared/http';
 import { originOverrideVariable } from '../lambdas/shared/runtime-environment';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin';
@@ -29,7 +30,7 @@ export interface DevServerOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
-  /** Admin token of the admin routes, `/metrics` and `/debug/cache`. @default - `ADMIN_TOKEN`, else a generated one */
+  /** Admin token of the admin routes, `/metrics` and `/debug/cache`; at least 32 characters. @default - `ADMIN_TOKEN`, else a generated one */
   readonly adminToken?: string;
   /** Existing Redis to use instead of starting a `redis-server`. @default - `REDIS_URL`, else a new process */
   readonly redisUrl?: string;
@@ -161,6 +162,7 @@ function parsePort(raw: string | undefined): number {
 /** Starts everything `npm run dev` runs; `close()` stops it all, in reverse order. */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const env = opts.env ?? process.env;
+  const adminToken = checkApiToken(opts.adminToken ?? (env.ADMIN_TOKEN || generateApiToken()), 'ADMIN_TOKEN');
   const stack: (() => Promise<unknown>)[] = [];
   const close = async (): Promise<void> => {
     while (stack.length > 0) await stack.pop()?.().catch(() => undefined);
@@ -174,7 +176,6 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     ]);
     stack.push(() => cache.close(), () => guardrails.close(), () => demoOrigin.close());
 
-    const adminToken = opts.adminToken ?? (env.ADMIN_TOKEN || randomBytes(24).toString('base64url'));
     const config = environment('dev');
     const origins: Record<string, string> = {};
     const functionEnv: NodeJS.ProcessEnv = {
@@ -192,7 +193,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       functionEnv[name] = origins[surface.name];
     }
     if (env.MAX_INFLIGHT) functionEnv.MAX_INFLIGHT = env.MAX_INFLIGHT;
-    const [cacheFunction, adminFunction] = await Promise.all([createCacheFunction({ env: functionEnv }), createAdminFunction({ env: functionEnv })]);
+    const [cacheFunction, adminFunction] = await Promise.all([createCacheFunction({ env: functionEnv }), createAdminFunction({ env: functionEnv, allowLoopbackClients: true })]);
 
     const functions: Readonly<Record<RouteFunction, LambdaFunction>> = { cache: cacheFunction, admin: adminFunction };
     // A path no route matches still reaches a function (AWS would answer 404 itself), so a typo

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ROUTE_TABLE, routesOf, type RouteId, type RouteMethod } from '../../contracts/routes';
 import type { Redis } from '@upstash/redis';
 import type { SurfaceConfig } from '../../config/types';
@@ -12,10 +13,10 @@ import type { RateLimiterManager } from '../guardrails/rate-limiter';
 import { bodyText, clientIp, header, json, jsonError, type HttpEvent, type HttpResult } from '../shared/http';
 import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
 import { parseDurationSeconds } from './duration';
-import { AdminError, RedisUnavailableError, UnknownSurfaceError } from './errors';
+import { AdminError, describeCause, RedisUnavailableError, UnknownSurfaceError } from './errors';
 import { EventDataError, UnknownEventError } from './events';
 import type { HitStatsReader } from './hit-stats';
-import { InvalidationLog, tokenFingerprint, type InvalidationLogEntry } from './invalidation-log';
+import { InvalidationLog, type InvalidationLogEntry } from './invalidation-log';
 import { allSettledOrThrow } from './settle';
 import { CacheInvalidationManager, type InvalidationOutcome, type PrefixPurgeLimits } from './invalidation-manager';
 import {
@@ -24,6 +25,7 @@ import {
   parseInvalidateRequest,
   parseJsonObject,
   REQUEST_LIMITS,
+  requireJsonContentType,
   type InvalidateRequest,
 } from './requests';
 
@@ -49,6 +51,8 @@ export interface AdminApiDeps {
   readonly logCapacity?: number;
   /** @default REQUEST_LIMITS.maxBodyBytes */
   readonly maxBodyBytes?: number;
+  /** Accept loopback addresses on the allowlist: the dev server's clients connect from them. @default false */
+  readonly allowLoopbackClients?: boolean;
   /** High-resolution milliseconds, for `durationMs`. @default performance.now */
   readonly now?: () => number;
 }
@@ -60,6 +64,7 @@ const ROUTES = Object.fromEntries(routesOf('admin').map((r) => [r.path, r.method
 interface Call {
   readonly route: RouteName;
   readonly event: HttpEvent;
+  /** Identity of the accepted credential: what the audit log, rate limit and idempotency are keyed on. */
   readonly who: string;
   readonly idempotencyKey?: string;
 }
@@ -130,7 +135,8 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
   }
 
   async function allowlist(call: Call): Promise<HttpResult> {
-    const request = parseAllowlistRequest(parseJsonObject(call.event.body, call.event.isBase64Encoded, deps.maxBodyBytes ?? REQUEST_LIMITS.maxBodyBytes));
+    const body = parseJsonObject(call.event.body, call.event.isBase64Encoded, deps.maxBodyBytes ?? REQUEST_LIMITS.maxBodyBytes);
+    const request = parseAllowlistRequest(body, deps.allowLoopbackClients);
     const started = now();
     const granted = await redisCall('writing the allowlist entry', () => deps.rateLimiter.allowTemporaryAccess(request.ip, request.ttlSeconds));
     return json(200, {
@@ -182,15 +188,21 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
     let auth;
     try {
       auth = await deps.authenticator.authenticate(event.headers);
-    } catch {
-      return jsonError(503, 'auth_unavailable', 'the admin token store is unavailable; retry shortly');
+    } catch (error) {
+      return errorResponse(new AdminError(503, 'auth_unavailable', 'the admin token store is unavailable; retry shortly'), event, error);
     }
     if (!auth.ok) return unauthorizedResponse(auth.reason);
-    const token = presentedToken(event);
-    const who = tokenFingerprint(token);
-    const decision = await deps.rateLimiter.limitClient(ADMIN_BUCKET, { ip: clientIp(event), apiKey: token });
+    const who = callerIdentity(event, auth.identity);
+    const decision = await deps.rateLimiter.limitClient(ADMIN_BUCKET, { ip: clientIp(event), apiKey: who });
     if (!decision.allowed) return rateLimitedResponse(decision);
     const withLimits = (result: HttpResult): HttpResult => ({ ...result, headers: { ...decision.headers, ...result.headers } });
+    if (ROUTES[route] === 'POST') {
+      try {
+        requireJsonContentType(header(event.headers, 'content-type'));
+      } catch (error) {
+        return withLimits(errorResponse(error, event));
+      }
+    }
 
     const idempotencyKey = header(event.headers, 'idempotency-key');
     const call: Call = { route, event, who, idempotencyKey };
@@ -198,14 +210,14 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
     try {
       validateIdempotencyKey(idempotencyKey);
     } catch (error) {
-      return withLimits(errorResponse(error));
+      return withLimits(errorResponse(error, event));
     }
-    const fingerprint = requestFingerprint('POST', route, `${who}\n${bodyText(event)}`);
+    const fingerprint = requestFingerprint('POST', route, bodyText(event));
     try {
-      const result = await deps.idempotency.run('admin', idempotencyKey, fingerprint, async () => answer(call));
+      const result = await deps.idempotency.run('admin', idempotencyKey, fingerprint, async () => answer(call), who);
       return withLimits(result.response as HttpResult);
     } catch (error) {
-      return withLimits(errorResponse(new RedisUnavailableError('the idempotency check', error)));
+      return withLimits(errorResponse(new RedisUnavailableError('the idempotency check', error), event));
     }
   }
 
@@ -213,7 +225,7 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
     try {
       return await handlers[call.route](call);
     } catch (error) {
-      return errorResponse(error);
+      return errorResponse(error, call.event);
     }
   }
 
@@ -223,7 +235,7 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
     try {
       outcome = await dispatch(event);
     } catch (error) {
-      outcome = { route: 'unmatched', result: errorResponse(error) };
+      outcome = { route: 'unmatched', result: errorResponse(error, event) };
     }
     const method = event.requestContext?.http?.method?.toUpperCase() ?? 'OTHER';
     metrics.observe('http_request_duration_seconds', (now() - started) / 1000, {
@@ -245,10 +257,14 @@ async function redisCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The token the authenticator accepted (it checked the same headers). */
-function presentedToken(event: HttpEvent): string {
-  const bearer = /^Bearer[ \t]+(\S+)/i.exec(header(event.headers, 'authorization')?.trim() ?? '');
-  return bearer?.[1] ?? header(event.headers, 'x-api-token')?.trim() ?? '';
+/**
+ * Who is calling: the IAM principal API Gateway verified (admin routes take AWS IAM authorization in
+ * staging and prod), then the fingerprint of the token the authenticator accepted. Never re-read
+ * from headers: only what was checked names the caller.
+ */
+function callerIdentity(event: HttpEvent, tokenIdentity: string): string {
+  const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: string } } } | undefined)?.authorizer?.iam?.userArn;
+  return iam ? `${iam} ${tokenIdentity}` : tokenIdentity;
 }
 
 const MAX_WINDOW_SECONDS = 31 * 86_400;
@@ -271,14 +287,18 @@ function summary(detail: Omit<InvalidationOutcome, 'kind'>): Record<string, unkn
   return rest;
 }
 
-function errorResponse(error: unknown): HttpResult {
-  if (error instanceof AdminError) return jsonError(error.status, error.code, error.message);
+/**
+ * The answer for a failure. 4xx messages describe the caller's input; a 5xx never carries internal
+ * text: the cause is logged under a request id the answer carries (body and `X-Request-Id`).
+ */
+function errorResponse(error: unknown, event: HttpEvent, cause: unknown = error instanceof RedisUnavailableError ? error.cause : error): HttpResult {
   if (error instanceof UnknownEventError) return jsonError(422, 'unknown_event', error.message);
   if (error instanceof EventDataError) return jsonError(400, 'invalid_event_data', error.message);
   if (error instanceof KeyError) return jsonError(400, error.code, error.message);
   if (error instanceof GuardrailInputError) return jsonError(400, error.code, error.message);
-  if (error instanceof RangeError) return jsonError(400, 'invalid_request', error.message);
-  // Unexpected: no details leave the service.
-  console.error(JSON.stringify({ level: 'error', message: 'admin request failed', error: error instanceof Error ? error.stack : String(error) }));
-  return jsonError(500, 'internal_error', 'the admin request failed unexpectedly');
+  if (error instanceof AdminError && error.status < 500) return jsonError(error.status, error.code, error.message);
+  const known = error instanceof AdminError ? error : new AdminError(500, 'internal_error', 'the admin request failed unexpectedly');
+  const requestId = event.requestContext?.requestId || randomUUID();
+  console.error(JSON.stringify({ level: 'error', message: 'admin request failed', requestId, code: known.code, cause: describeCause(cause) }));
+  return jsonError(known.status, known.code, `${known.message} (request id ${requestId})`, { 'x-request-id': requestId });
 }

@@ -20,8 +20,8 @@ export interface AssembleAdminApiOptions {
   /** @default NOOP_METRICS */
   readonly metrics?: MetricsRecorder;
   readonly beforeAnswer?: () => Promise<unknown>;
-  /** Overrides for tests (prefix purge batch sizes, log capacity, ...). */
-  readonly overrides?: Partial<Pick<AdminApiDeps, 'prefixPurge' | 'logCapacity' | 'maxBodyBytes' | 'rateLimiter'>>;
+  /** Overrides for tests and the dev server (prefix purge batch sizes, log capacity, loopback clients...). */
+  readonly overrides?: Partial<Pick<AdminApiDeps, 'prefixPurge' | 'logCapacity' | 'maxBodyBytes' | 'rateLimiter' | 'allowLoopbackClients'>>;
 }
 
 /** The admin function from its two Redis clients and token source: what the Lambda and the dev server share. */

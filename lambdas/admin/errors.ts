@@ -20,19 +20,21 @@ export class UnknownSurfaceError extends AdminError {
 
 /**
  * Redis did not do what was asked (unreachable, timed out, or refused): HTTP 503. Nothing is
- * claimed done; repeating an invalidation is harmless, so the caller can retry.
+ * claimed done; repeating an invalidation is harmless, so the caller can retry. The cause is for the
+ * log only ({@link describeCause}); the client's message never carries it.
  */
 export class RedisUnavailableError extends AdminError {
   constructor(
     what: string,
     readonly cause: unknown,
   ) {
-    super(503, 'redis_unavailable', `${what} failed because Redis is unavailable (${describe(cause)}); nothing is reported done, retry is safe`);
+    super(503, 'redis_unavailable', `${what} failed because Redis is unavailable; nothing is reported done, retry is safe`);
     this.name = 'RedisUnavailableError';
   }
 }
 
-function describe(cause: unknown): string {
+/** Internal error text for a log line (bounded), never for an answer. */
+export function describeCause(cause: unknown): string {
   const text = cause instanceof Error ? (cause.name === 'Error' ? cause.message : `${cause.name}: ${cause.message}`) : String(cause);
   return text.slice(0, 200);
 }

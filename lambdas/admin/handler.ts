@@ -32,6 +32,8 @@ export interface AdminFunctionOptions {
   readonly adminTokens?: () => Promise<readonly string[]>;
   /** Secrets Manager client of the secret readers. @default - a client for the function's region */
   readonly secretsClient?: SecretsManagerClient;
+  /** Accept loopback addresses on the allowlist (the dev server's clients). @default false */
+  readonly allowLoopbackClients?: boolean;
 }
 
 export type AdminFunction = (event: HttpEvent) => Promise<HttpResult>;
@@ -58,6 +60,7 @@ export async function createAdminFunction(opts: AdminFunctionOptions = {}): Prom
     metrics,
     // Awaited before answering: Lambda freezes after the response, so nothing may be left in flight.
     beforeAnswer: () => metrics.flushIfDue(guardrailsRedis),
+    overrides: { allowLoopbackClients: opts.allowLoopbackClients ?? false },
   });
 }
 

@@ -1,12 +1,11 @@
 import type { Redis } from '@upstash/redis';
-import { createHash } from 'node:crypto';
 import { validateSegment } from '../engine/keys';
 
 /** One invalidation as `/admin/status` shows it: who, what, when, result. */
 export interface InvalidationLogEntry {
   /** ISO 8601 time the request was answered. */
   readonly at: string;
-  /** Fingerprint of the admin token (`tok_` + 12 hex of its SHA-256), never the token. */
+  /** Identity of the accepted credential: the admin token's fingerprint (`tok_` + 12 hex of its SHA-256), after the IAM principal when the API checked one; never the token. */
   readonly who: string;
   readonly kind: string;
   /** What was asked for: keys, prefix, event name and data, or surface. */
@@ -23,11 +22,6 @@ export const DEFAULT_LOG_CAPACITY = 200;
 /** The log lives in the guardrails database, beside the other operational state. */
 export function invalidationLogKey(env: string): string {
   return `${validateSegment('env', env)}:admin:invalidation-log`;
-}
-
-/** Names a token without revealing it. */
-export function tokenFingerprint(token: string): string {
-  return `tok_${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
 }
 
 /** A capped list (`LPUSH` + `LTRIM` in one transaction), newest first. */

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { routableUnicastIp } from '../guardrails/ip-address';
 import { AdminError } from './errors';
 
 /**
@@ -28,6 +28,8 @@ export interface AllowlistRequest {
 export const REQUEST_LIMITS = {
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: 64 * 1024,
+  /** Deepest nesting of arrays and objects accepted (event data included). */
+  maxJsonDepth: 32,
   /** Exact keys per request. */
   maxKeys: 1000,
   maxPrefixLength: 512,
@@ -41,16 +43,49 @@ export const REQUEST_LIMITS = {
 
 const bad = (message: string): AdminError => new AdminError(400, 'invalid_request', message);
 
-/** Decodes (base64 when flagged), size-checks and JSON-parses a body that must be a JSON object. */
+const JSON_MEDIA_TYPE = /^application\/json[ \t]*(;.*)?$/i;
+
+/** Admin bodies are JSON only: anything else is refused with 415 before it is read. */
+export function requireJsonContentType(contentType: string | undefined): void {
+  if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType.trim())) {
+    throw new AdminError(415, 'unsupported_media_type', `send the body as Content-Type: application/json, got ${contentType === undefined ? 'none' : JSON.stringify(contentType.slice(0, 100))}`);
+  }
+}
+
+/** Whether arrays and objects nest deeper than `max` (strings skipped), found in one pass before parsing. */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Decodes (base64 when flagged), size- and depth-checks and JSON-parses a body that must be a JSON object. */
 export function parseJsonObject(body: string | undefined, isBase64Encoded: boolean | undefined, maxBytes: number): Record<string, unknown> {
   if (body === undefined || body === '') throw new AdminError(400, 'malformed_json', 'request body is empty: send a JSON object');
   const buffer = isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
   if (buffer.byteLength > maxBytes) {
     throw new AdminError(413, 'payload_too_large', `request body is ${buffer.byteLength} bytes; the limit is ${maxBytes}`);
   }
+  const text = buffer.toString('utf8');
+  if (nestsDeeperThan(text, REQUEST_LIMITS.maxJsonDepth)) {
+    throw new AdminError(400, 'too_deep', `request body nests arrays and objects more than ${REQUEST_LIMITS.maxJsonDepth} levels deep`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(buffer.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new AdminError(400, 'malformed_json', `request body is not valid JSON: ${(error as Error).message}`);
   }
@@ -139,11 +174,10 @@ export function parseBypassRequest(body: Record<string, unknown>): BypassRequest
   return { surface, enabled: body.enabled, ttlSeconds };
 }
 
-/** `POST /admin/allowlist`: `{"ip", "ttlSeconds"?}`. */
-export function parseAllowlistRequest(body: Record<string, unknown>): AllowlistRequest {
+/** `POST /admin/allowlist`: `{"ip", "ttlSeconds"?}`; the ip in its canonical form, routable unicast only. */
+export function parseAllowlistRequest(body: Record<string, unknown>, allowLoopback = false): AllowlistRequest {
   rejectUnknownFields(body, ['ip', 'ttlSeconds'], 'allowlist');
-  const ip = nonEmptyString(body.ip, 'ip', 64);
-  if (isIP(ip) === 0) throw bad(`ip must be an IPv4 or IPv6 address, got ${JSON.stringify(ip)}`);
+  const ip = routableUnicastIp(nonEmptyString(body.ip, 'ip', 64), allowLoopback);
   const ttlSeconds =
     body.ttlSeconds === undefined
       ? REQUEST_LIMITS.defaultAllowlistTtlSeconds

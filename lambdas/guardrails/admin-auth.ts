@@ -1,9 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { checkApiToken, tokenFingerprint } from '../shared/api-tokens';
 import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
 import { header, jsonError, type Headers, type HttpResult } from '../shared/http';
 
 export type AuthFailureReason = 'missing' | 'invalid';
-export type AuthResult = { readonly ok: true } | { readonly ok: false; readonly reason: AuthFailureReason };
+/**
+ * `identity` names the credential that was accepted (its fingerprint), never the token: what the
+ * audit log, the rate limit and idempotency are keyed on.
+ */
+export type AuthResult = { readonly ok: true; readonly identity: string } | { readonly ok: false; readonly reason: AuthFailureReason };
 
 export interface AdminAuthenticatorOptions {
   /**
@@ -15,13 +20,16 @@ export interface AdminAuthenticatorOptions {
   readonly metrics?: MetricsRecorder;
 }
 
+const BEARER_SCHEME = /^Bearer(?:[ \t]|$)/i;
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 /**
  * Checks `Authorization: Bearer <token>` or `X-API-Token: <token>` against the valid tokens in
  * constant time: both sides are hashed to 32 bytes first, so neither the content nor the length of a
  * valid token shows in the timing, and every valid token is compared (no early exit on a match).
- * Tokens are never logged or echoed.
+ * A Bearer header decides alone, even beside an `X-API-Token`, and a malformed one is refused, so a
+ * request never carries two candidate identities. Other `Authorization` schemes (the SigV4 signature
+ * API Gateway checks) are left to the gateway. Tokens are never logged or echoed.
  */
 export class AdminAuthenticator {
   private readonly tokens: () => Promise<readonly string[]>;
@@ -43,7 +51,7 @@ export class AdminAuthenticator {
     for (const token of valid) {
       if (token.length > 0) matched |= timingSafeEqual(presentedDigest, digest(token)) ? 1 : 0;
     }
-    return matched === 1 ? { ok: true } : this.fail('invalid');
+    return matched === 1 ? { ok: true, identity: tokenFingerprint(presented) } : this.fail('invalid');
   }
 
   private fail(reason: AuthFailureReason): AuthResult {
@@ -68,7 +76,7 @@ export function adminTokensFromEnv(env: NodeJS.ProcessEnv = process.env): () => 
   return async () => {
     const tokens = (env.ADMIN_TOKEN ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0);
     if (tokens.length === 0) throw new Error('ADMIN_TOKEN is not set: no admin token is configured');
-    return tokens;
+    return tokens.map((token) => checkApiToken(token, 'ADMIN_TOKEN'));
   };
 }
 
@@ -89,17 +97,14 @@ export async function authorizeRead(
   required: boolean,
   headers: Headers | undefined,
 ): Promise<AuthResult> {
-  return required ? authenticator.authenticate(headers) : { ok: true };
+  return required ? authenticator.authenticate(headers) : { ok: true, identity: 'public' };
 }
 
 /** undefined: no credential sent; null: a credential in the wrong shape; else the token. */
 function presentedToken(headers: Headers | undefined): string | undefined | null {
   const authorization = header(headers, 'authorization')?.trim();
-  const bearer = authorization ? BEARER.exec(authorization) : null;
-  if (bearer) return bearer[1];
-  const apiToken = header(headers, 'x-api-token')?.trim();
-  if (apiToken) return apiToken;
-  return authorization ? null : undefined;
+  if (authorization && BEARER_SCHEME.test(authorization)) return BEARER.exec(authorization)?.[1] ?? null;
+  return header(headers, 'x-api-token')?.trim() || undefined;
 }
 
 function digest(value: string): Buffer {

@@ -27,7 +27,7 @@ export interface IdempotentResult {
 export interface IdempotencyStoreOptions {
   /** `@upstash/redis` client of the guardrails database. */
   readonly redis: Redis;
-  /** Environment name: keys are `<env>:idem:<scope>:<sha256 of the key>`. */
+  /** Environment name: keys are `<env>:idem:<scope>:<sha256 of the caller and the key>`. */
   readonly env: string;
   /** How long a finished answer is replayed. @default 86400 (24 h) */
   readonly ttlSeconds?: number;
@@ -80,13 +80,15 @@ export class IdempotencyStore {
   }
 
   /**
-   * Runs `fn` once per (`scope`, `idempotencyKey`). `fingerprint` identifies the request (see
-   * {@link requestFingerprint}); the same key with another fingerprint is refused with 422.
+   * Runs `fn` once per (`scope`, `caller`, `idempotencyKey`). `fingerprint` identifies the request
+   * (see {@link requestFingerprint}); the same key with another fingerprint is refused with 422.
+   * `caller` (the authenticated identity) scopes keys, so two callers choosing the same key neither
+   * collide nor learn of each other's requests.
    */
   async run(
-    scope: string, idempotencyKey: string, fingerprint: string, fn: () => Promise<HttpResult>,
+    scope: string, idempotencyKey: string, fingerprint: string, fn: () => Promise<HttpResult>, caller = '',
   ): Promise<IdempotentResult> {
-    const key = this.key(scope, idempotencyKey);
+    const key = this.key(scope, caller, idempotencyKey);
     const pending = JSON.stringify({
       state: 'pending', owner: randomBytes(16).toString('hex'), fingerprint,
     } satisfies PendingRecord);
@@ -136,12 +138,12 @@ export class IdempotencyStore {
     };
   }
 
-  private key(scope: string, idempotencyKey: string): string {
+  private key(scope: string, caller: string, idempotencyKey: string): string {
     validateIdempotencyKey(idempotencyKey);
     if (!SCOPE.test(scope)) {
       throw new GuardrailInputError('invalid_scope', `idempotency scope must be lowercase [a-z0-9._-], got ${JSON.stringify(scope)}`);
     }
-    const digest = createHash('sha256').update(idempotencyKey).digest('hex');
+    const digest = createHash('sha256').update(caller ? `${caller}\n${idempotencyKey}` : idempotencyKey).digest('hex');
     return `${this.env}:idem:${scope}:${digest}`;
   }
 }

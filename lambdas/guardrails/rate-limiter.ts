@@ -6,6 +6,7 @@ import type { RateLimitPolicy } from '../../config/types';
 import { validateRateLimit } from '../../config/validate';
 import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
 import { GuardrailConfigError, GuardrailInputError } from './errors';
+import { canonicalIp } from './ip-address';
 import type { RateLimitDecision, RateLimitOutcome } from './rate-limit-decision';
 
 // The decision types and response live apart so the engine can use them without bundling the library.
@@ -174,8 +175,8 @@ export class RateLimiterManager {
   }
 
   private async isExempt(ip: string, timeoutMs: number): Promise<boolean> {
-    if (isIP(ip) === 0) return false;
-    const normalized = ip.trim().toLowerCase();
+    const normalized = canonicalIp(ip);
+    if (normalized === undefined) return false;
     const now = Date.now();
     if ((this.notExemptUntil.get(normalized) ?? 0) > now) return false;
     let exempt: boolean;
@@ -246,12 +247,13 @@ function headersFor(
   return headers;
 }
 
+/** The allowlist's key form of an address (see ip-address.ts), so a grant matches the source IP. */
 function normalizeIp(ip: string): string {
-  const trimmed = ip.trim().toLowerCase();
-  if (isIP(trimmed) === 0) {
+  const canonical = canonicalIp(ip);
+  if (canonical === undefined) {
     throw new GuardrailInputError('invalid_ip', `expected an IPv4 or IPv6 address, got ${JSON.stringify(ip)}`);
   }
-  return trimmed;
+  return canonical;
 }
 
 /** Rejects with {@link LimiterTimeoutError} after `ms`; the losing call is left to settle on its own. */

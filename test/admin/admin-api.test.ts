@@ -319,8 +319,8 @@ describe('admin API against the local Upstash server', () => {
     });
 
     it('allowlists an IP temporarily and rejects a non-IP', async () => {
-      const ok = await api(httpEvent({ path: '/admin/allowlist', body: { ip: '203.0.113.7', ttlSeconds: 60 } }));
-      expect(parseBody(ok)).toMatchObject({ ok: true, ip: '203.0.113.7', ttlSeconds: 60 });
+      const ok = await api(httpEvent({ path: '/admin/allowlist', body: { ip: '8.8.4.4', ttlSeconds: 60 } }));
+      expect(parseBody(ok)).toMatchObject({ ok: true, ip: '8.8.4.4', ttlSeconds: 60 });
       const allowKeys = await guardrails.redis.keys('dev:rl-allow:*');
       expect(allowKeys).toHaveLength(1);
       const bad = await api(httpEvent({ path: '/admin/allowlist', body: { ip: 'example.com' } }));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startDevServer, type DevServer } from '../../local/dev-server';
 
 const ROOT = join(__dirname, '..', '..');
-const TOKEN = 'cli-e2e-admin-token';
+const TOKEN = 'cli-e2e-admin-token-0123456789abcdef';
 
 interface CliRun {
   readonly code: number | null;

@@ -39,13 +39,13 @@ describe('admin Lambda entry point', () => {
         UPSTASH_REDIS_REST_TOKEN: cache.token,
         UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
         UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
-        ADMIN_TOKEN: `old-token,${ADMIN_TOKEN}`,
+        ADMIN_TOKEN: `old-token-0123456789abcdef0123456789,${ADMIN_TOKEN}`,
       },
     });
     const result = await fn(httpEvent({ path: '/admin/invalidate', body: { surface: 'api', bump: true } }));
     expect(result.statusCode).toBe(200);
     expect(await cache.redis.get('dev:gen:api')).toBe((parseBody(result) as { bumped: { generation: string }[] }).bumped[0].generation);
-    expect((await fn(httpEvent({ path: '/admin/status', token: 'old-token' }))).statusCode).toBe(200);
+    expect((await fn(httpEvent({ path: '/admin/status', token: 'old-token-0123456789abcdef0123456789' }))).statusCode).toBe(200);
   });
 
   it('reads credentials and admin tokens from Secrets Manager in AWS (mocked AWS API)', async () => {

@@ -282,7 +282,7 @@ describe('npm run dev', () => {
     const root = resolve(__dirname, '..', '..');
     const child = spawn(process.execPath, ['--import', 'tsx', 'local/dev-server.ts'], {
       cwd: root,
-      env: { ...process.env, PORT: '0', ADMIN_TOKEN: 'cli-token-0123456789', REDIS_URL: '' },
+      env: { ...process.env, PORT: '0', ADMIN_TOKEN: 'cli-token-0123456789abcdef0123456789', REDIS_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

@@ -13,12 +13,12 @@ import { startRedisServer, type RedisProcess } from '../../local/redis-process';
 import { startTcpProxy, type TcpProxy } from '../../local/tcp-proxy';
 import { startOrigin, type Origin, type OriginHandler } from '../support/origin';
 
-export const ADMIN_TOKEN = 'e2e-admin-token-5f0c1d2e3a4b';
+export const ADMIN_TOKEN = 'e2e-admin-token-5f0c1d2e3a4b6c7d8e9f0a';
 /**
  * Extra valid admin tokens (`ADMIN_TOKEN` takes a comma-separated list, as during a rotation
  * overlap). The admin rate limit (60 a minute) is per token, so a long table spreads over these.
  */
-export const SPARE_ADMIN_TOKENS: readonly string[] = Array.from({ length: 8 }, (_, i) => `e2e-admin-token-spare-${i}-9d8c7b`);
+export const SPARE_ADMIN_TOKENS: readonly string[] = Array.from({ length: 8 }, (_, i) => `e2e-admin-token-spare-${i}-9d8c7b6a5f4e3d2c1b`);
 /** The dev server serves the cache database on db 0 and the guardrails database on db 1. */
 const CACHE_DB = 0;
 const GUARDRAILS_DB = 1;

@@ -27,7 +27,7 @@ function localEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
     UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
     ORIGIN_MARKETING: `${origin.url}/m`,
-    ADMIN_TOKEN: 'admin-secret',
+    ADMIN_TOKEN: 'admin-secret-0123456789abcdef01234567',
     ...extra,
   };
 }
@@ -72,7 +72,7 @@ describe('cache Lambda handler', () => {
     expect(unknown.statusCode).toBe(404);
     expect(JSON.parse(unknown.body as string)).toMatchObject({ error: 'unknown_surface' });
     expect((await fn(event('GET', '/metrics'))).statusCode).toBe(401);
-    const metrics = await fn(event('GET', '/metrics', { authorization: 'Bearer admin-secret' }));
+    const metrics = await fn(event('GET', '/metrics', { authorization: 'Bearer admin-secret-0123456789abcdef01234567' }));
     expect(metrics.statusCode).toBe(200);
     expect(metrics.headers['content-type']).toMatch(/text\/plain/);
   });
@@ -95,7 +95,7 @@ describe('cache Lambda handler', () => {
     expect(members.some((m) => m.includes('"piggyback"'))).toBe(true);
     // The hit is counted after its own flush went out; the next read carries it.
     await fn(event('GET', '/c/marketing/piggyback'));
-    const text = (await fn(event('GET', '/metrics', { authorization: 'Bearer admin-secret' }))).body as string;
+    const text = (await fn(event('GET', '/metrics', { authorization: 'Bearer admin-secret-0123456789abcdef01234567' }))).body as string;
     expect(text).toMatch(/cache_hits_total\{namespace="marketing"\} [1-9]/);
   });
 
@@ -148,7 +148,7 @@ describe('cache Lambda handler', () => {
     try {
       const base = {
         CACHE_ENV: 'dev', UPSTASH_REDIS_REST_URL: db.url, UPSTASH_REDIS_REST_TOKEN: db.token,
-        ORIGIN_API: `${origin.url}/a`, ADMIN_TOKEN: 'read-secret',
+        ORIGIN_API: `${origin.url}/a`, ADMIN_TOKEN: 'read-secret-0123456789abcdef012345678',
       };
       const guarded = await createCacheFunction({ env: { ...base, READ_REQUIRES_AUTH: 'true' } });
       const before = origin.log().length;
@@ -158,7 +158,7 @@ describe('cache Lambda handler', () => {
       expect((await guarded(event('GET', '/c/api/guarded', { authorization: 'Bearer wrong' }))).statusCode).toBe(401);
       expect(origin.log().length).toBe(before);
       expect(await db.redis.exists('dev:api:guarded:default')).toBe(0);
-      const allowed = await guarded(event('GET', '/c/api/guarded', { authorization: 'Bearer read-secret' }));
+      const allowed = await guarded(event('GET', '/c/api/guarded', { authorization: 'Bearer read-secret-0123456789abcdef012345678' }));
       expect([allowed.statusCode, allowed.headers['x-cache']]).toEqual([200, 'MISS']);
       expect((await guarded(event('GET', '/healthz'))).statusCode).toBe(200);
 

@@ -2,10 +2,14 @@ import fc from 'fast-check';
 import {
   AdminAuthenticator, adminTokensFromEnv, authorizeRead, readRequiresAuth, unauthorizedResponse,
 } from '../../lambdas/guardrails/admin-auth';
+import { tokenFingerprint } from '../../lambdas/shared/api-tokens';
 import { RecordingMetrics } from '../support/recording-metrics';
 
 const CURRENT = 'tok_current_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 const PREVIOUS = 'tok_previous_0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+
+const asCurrent = { ok: true, identity: tokenFingerprint(CURRENT) };
+const asPrevious = { ok: true, identity: tokenFingerprint(PREVIOUS) };
 
 function setup(tokens: string[] = [CURRENT]) {
   const metrics = new RecordingMetrics();
@@ -20,21 +24,21 @@ function setup(tokens: string[] = [CURRENT]) {
 describe('AdminAuthenticator', () => {
   it('accepts the token as Authorization: Bearer, in any header case and scheme case', async () => {
     const { auth, metrics } = setup();
-    await expect(auth.authenticate({ authorization: `Bearer ${CURRENT}` })).resolves.toEqual({ ok: true });
-    await expect(auth.authenticate({ Authorization: `bearer  ${CURRENT}` })).resolves.toEqual({ ok: true });
+    await expect(auth.authenticate({ authorization: `Bearer ${CURRENT}` })).resolves.toEqual(asCurrent);
+    await expect(auth.authenticate({ Authorization: `bearer  ${CURRENT}` })).resolves.toEqual(asCurrent);
     expect(metrics.counter('cache_auth_failures_total', { reason: 'invalid' })).toBe(0);
   });
 
   it('accepts the token as X-API-Token', async () => {
     const { auth } = setup();
-    await expect(auth.authenticate({ 'x-api-token': CURRENT })).resolves.toEqual({ ok: true });
-    await expect(auth.authenticate({ 'X-API-Token': CURRENT })).resolves.toEqual({ ok: true });
+    await expect(auth.authenticate({ 'x-api-token': CURRENT })).resolves.toEqual(asCurrent);
+    await expect(auth.authenticate({ 'X-API-Token': CURRENT })).resolves.toEqual(asCurrent);
   });
 
-  it('accepts every token of a rotation overlap and reads the source on each request', async () => {
+  it('accepts every token of a rotation overlap, each with its own identity, and reads the source on each request', async () => {
     const { auth, reads } = setup([CURRENT, PREVIOUS]);
-    await expect(auth.authenticate({ authorization: `Bearer ${PREVIOUS}` })).resolves.toEqual({ ok: true });
-    await expect(auth.authenticate({ authorization: `Bearer ${CURRENT}` })).resolves.toEqual({ ok: true });
+    await expect(auth.authenticate({ authorization: `Bearer ${PREVIOUS}` })).resolves.toEqual(asPrevious);
+    await expect(auth.authenticate({ authorization: `Bearer ${CURRENT}` })).resolves.toEqual(asCurrent);
     expect(reads()).toBe(2);
   });
 
@@ -63,9 +67,8 @@ describe('AdminAuthenticator', () => {
       await expect(auth.authenticate({ authorization: `Bearer ${token}` })).resolves.toEqual({ ok: false, reason: 'invalid' });
       await expect(auth.authenticate({ 'x-api-token': token })).resolves.toEqual({ ok: false, reason: 'invalid' });
     }
-    await expect(auth.authenticate({ authorization: `Basic ${Buffer.from(`admin:${CURRENT}`).toString('base64')}` }))
-      .resolves.toEqual({ ok: false, reason: 'invalid' });
     await expect(auth.authenticate({ authorization: `Bearer ${CURRENT} extra` })).resolves.toEqual({ ok: false, reason: 'invalid' });
+    await expect(auth.authenticate({ authorization: 'Bearer' })).resolves.toEqual({ ok: false, reason: 'invalid' });
     expect(metrics.counter('cache_auth_failures_total', { reason: 'invalid' })).toBe((nearMisses.length - 1) * 2 + 2);
   });
 
@@ -84,10 +87,18 @@ describe('AdminAuthenticator', () => {
     expect(metrics.counter('cache_auth_failures_total', { reason: 'invalid' })).toBe(refused);
   });
 
-  it('prefers a valid X-API-Token over an Authorization header of another scheme', async () => {
+  it('leaves other Authorization schemes (a SigV4 signature) to the gateway and reads X-API-Token beside them', async () => {
     const { auth } = setup();
-    await expect(auth.authenticate({ authorization: 'Basic Zm9vOmJhcg==', 'x-api-token': CURRENT }))
-      .resolves.toEqual({ ok: true });
+    const sigv4 = 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20270101/eu-central-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc';
+    await expect(auth.authenticate({ authorization: sigv4, 'x-api-token': CURRENT })).resolves.toEqual(asCurrent);
+    await expect(auth.authenticate({ authorization: 'Basic Zm9vOmJhcg==', 'x-api-token': CURRENT })).resolves.toEqual(asCurrent);
+    await expect(auth.authenticate({ authorization: sigv4 })).resolves.toEqual({ ok: false, reason: 'missing' });
+  });
+
+  it('lets a Bearer header decide alone: a malformed or wrong one beside a valid X-API-Token is refused', async () => {
+    const { auth } = setup();
+    await expect(auth.authenticate({ authorization: 'Bearer x y', 'x-api-token': CURRENT })).resolves.toEqual({ ok: false, reason: 'invalid' });
+    await expect(auth.authenticate({ authorization: 'Bearer someone-else', 'x-api-token': CURRENT })).resolves.toEqual({ ok: false, reason: 'invalid' });
   });
 
   it('refuses everything when the source has no usable token', async () => {
@@ -124,6 +135,10 @@ describe('AdminAuthenticator', () => {
 });
 
 describe('adminTokensFromEnv', () => {
+  it('refuses a token shorter than 32 characters when it is loaded, without quoting it', async () => {
+    await expect(adminTokensFromEnv({ ADMIN_TOKEN: `${CURRENT},short-token` })()).rejects.toThrow('ADMIN_TOKEN: a token must be at least 32 characters, got one of 11');
+  });
+
   it('reads ADMIN_TOKEN, several separated by commas', async () => {
     await expect(adminTokensFromEnv({ ADMIN_TOKEN: ` ${CURRENT} , ${PREVIOUS},` })()).resolves.toEqual([CURRENT, PREVIOUS]);
   });
@@ -149,10 +164,10 @@ describe('READ_REQUIRES_AUTH', () => {
 
   it('checks the token on reads only when required', async () => {
     const { auth, metrics } = setup();
-    await expect(authorizeRead(auth, false, {})).resolves.toEqual({ ok: true });
+    await expect(authorizeRead(auth, false, {})).resolves.toEqual({ ok: true, identity: 'public' });
     expect(metrics.counter('cache_auth_failures_total', { reason: 'missing' })).toBe(0);
     await expect(authorizeRead(auth, true, {})).resolves.toEqual({ ok: false, reason: 'missing' });
-    await expect(authorizeRead(auth, true, { 'x-api-token': CURRENT })).resolves.toEqual({ ok: true });
+    await expect(authorizeRead(auth, true, { 'x-api-token': CURRENT })).resolves.toEqual(asCurrent);
     expect(metrics.counter('cache_auth_failures_total', { reason: 'missing' })).toBe(1);
   });
 });
