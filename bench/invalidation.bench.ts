@@ -83,16 +83,22 @@ export async function run(options: InvalidationBenchOptions = {}): Promise<Inval
   const redisProcess = await startRedisServer();
   const cleanups: (() => Promise<unknown>)[] = [() => redisProcess.stop()];
   try {
-    const [server, origin] = await Promise.all([startUpstashServer({ redisUrl: redisProcess.url }), startDemoOrigin()]);
-    cleanups.push(() => server.close(), () => origin.close());
+    // The guardrails database (authoritative generations) on db 1 of the same redis-server.
+    const [server, guardrailsServer, origin] = await Promise.all([
+      startUpstashServer({ redisUrl: redisProcess.url }), startUpstashServer({ redisUrl: redisProcess.url, db: 1 }), startDemoOrigin(),
+    ]);
+    cleanups.push(() => server.close(), () => guardrailsServer.close(), () => origin.close());
     const client = (): Redis => new Redis({ url: server.url, token: server.token, automaticDeserialization: false, enableTelemetry: false });
+    const guardrailsClient = (): Redis =>
+      new Redis({ url: guardrailsServer.url, token: guardrailsServer.token, automaticDeserialization: false, enableTelemetry: false });
     const redis = client();
+    const guardrails = guardrailsClient();
     const base = environment('dev');
     const env: EnvironmentConfig = {
       ...base,
       surfaces: base.surfaces.map((s) => ({ ...s, originUrl: `${origin.url}/${s.name}` })),
     };
-    const manager = new CacheInvalidationManager({ redis, env: env.name, surfaces: env.surfaces });
+    const manager = new CacheInvalidationManager({ redis, guardrails, env: env.name, surfaces: env.surfaces });
 
     const figures: BumpFigure[] = [];
     let seeded = 0;
@@ -102,13 +108,15 @@ export async function run(options: InvalidationBenchOptions = {}): Promise<Inval
       const dbsizeBefore = await redis.dbsize();
       await manager.bumpSurface('marketing'); // warm the connection
       server.clearCommandLog();
+      guardrailsServer.clearCommandLog();
       const times: number[] = [];
       for (let i = 0; i < bumps; i++) {
         const started = performance.now();
         await manager.bumpSurface('marketing');
         times.push(performance.now() - started);
       }
-      const commands = server.commandLog().reduce((n, entry) => n + entry.commands.length, 0);
+      // Both databases: the guardrails SET, then the cache database's DEL of the mirror.
+      const commands = [server, guardrailsServer].reduce((n, s) => n + s.commandLog().reduce((m, entry) => m + entry.commands.length, 0), 0);
       times.sort((a, b) => a - b);
       figures.push({
         keysPresent,
@@ -123,7 +131,7 @@ export async function run(options: InvalidationBenchOptions = {}): Promise<Inval
     // Propagation: every instance caches the page, then one bump; each polls until it serves new content.
     const engines = Array.from({ length: instances }, () => {
       const redis = client();
-      return new CacheRouter({ engine: new CacheEngine({ env, redis }), cacheRedis: redis, redisTimeoutMs: 2000 });
+      return new CacheRouter({ engine: new CacheEngine({ env, redis, guardrails: guardrailsClient() }), cacheRedis: redis, redisTimeoutMs: 2000 });
     });
     const path = '/c/marketing/bench/propagation';
     const body = async (engine: CacheRouter): Promise<string> => String((await engine.handle({ method: 'GET', path })).body);

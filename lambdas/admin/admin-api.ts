@@ -35,7 +35,7 @@ export interface AdminApiDeps {
   readonly surfaces: readonly SurfaceConfig[];
   /** CACHE database: entries, generations, bypass flags. */
   readonly cacheRedis: Redis;
-  /** GUARDRAILS database: invalidation log, idempotency records, allowlist, metrics. */
+  /** GUARDRAILS database: authoritative generations and bypass flags, invalidation log, idempotency records, allowlist, metrics. */
   readonly guardrailsRedis: Redis;
   readonly authenticator: AdminAuthenticator;
   /** Allowlist for `/admin/allowlist`, and the `admin` bucket limit of every admin request. */
@@ -80,6 +80,7 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
   const now = deps.now ?? (() => performance.now());
   const manager = new CacheInvalidationManager({
     redis: deps.cacheRedis,
+    guardrails: deps.guardrailsRedis,
     env: deps.env,
     surfaces: deps.surfaces,
     metrics,
@@ -130,7 +131,7 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
     const request = parseBypassRequest(parseJsonObject(call.event.body, call.event.isBase64Encoded, deps.maxBodyBytes ?? REQUEST_LIMITS.maxBodyBytes));
     if (!surfaceNames.includes(request.surface)) throw new UnknownSurfaceError(request.surface, surfaceNames);
     const started = now();
-    const state = await redisCall('setting the bypass flag', () => setBypass(deps.cacheRedis, deps.env, request.surface, request.enabled, request.ttlSeconds));
+    const state = await redisCall('setting the bypass flag', () => setBypass({ cache: deps.cacheRedis, guardrails: deps.guardrailsRedis }, deps.env, request.surface, request.enabled, request.ttlSeconds));
     return json(200, { ok: true, surface: request.surface, enabled: state.enabled, ttlSeconds: state.ttlSeconds, durationMs: round(now() - started) });
   }
 
@@ -153,7 +154,7 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
     const started = now();
     const [stats, bypassStates, recent] = await allSettledOrThrow([
       redisCall('reading hit counters', () => deps.hitStats.read(windowSeconds)),
-      redisCall('reading bypass flags', () => allSettledOrThrow(surfaceNames.map((s) => getBypass(deps.cacheRedis, deps.env, s)))),
+      redisCall('reading bypass flags', () => allSettledOrThrow(surfaceNames.map((s) => getBypass(deps.guardrailsRedis, deps.env, s)))),
       redisCall('reading the invalidation log', () => log.recent(20)),
     ]);
     return json(200, {

@@ -1,5 +1,6 @@
 import type { Redis } from '@upstash/redis';
 import type { SurfaceConfig } from '../../config/types';
+import type { InvalidationDatabases } from '../engine/cache-state';
 import { bumpResourceGeneration, bumpSurfaceGeneration, deleteKeys, type BumpResult } from '../engine/invalidation';
 import { buildKey, DEFAULT_VARIANT, KeyError, parseKey, resourceFromPath } from '../engine/keys';
 import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
@@ -53,8 +54,10 @@ export interface PrefixPurgeLimits {
 export const DEFAULT_PREFIX_PURGE_LIMITS: PrefixPurgeLimits = { maxKeysPerRequest: 5000, scanCount: 1000, maxScans: 200, budgetMs: 5000 };
 
 export interface CacheInvalidationManagerOptions {
-  /** `@upstash/redis` client of the CACHE database (entries, generations, flags). */
+  /** `@upstash/redis` client of the CACHE database (entries, generation mirrors). */
   readonly redis: Redis;
+  /** Client of the GUARDRAILS database, where generations are authoritative. */
+  readonly guardrails: Redis;
   /** Environment name, the first key segment. */
   readonly env: string;
   readonly surfaces: readonly SurfaceConfig[];
@@ -108,7 +111,7 @@ export class CacheInvalidationManager {
   /** O(1) invalidation of a whole surface. */
   async bumpSurface(surface: string): Promise<InvalidationOutcome> {
     this.checkSurface(surface);
-    const bump = await this.redisCall('bumping the surface generation', () => bumpSurfaceGeneration(this.options.redis, this.options.env, surface));
+    const bump = await this.redisCall('bumping the surface generation', () => bumpSurfaceGeneration(this.databases(), this.options.env, surface));
     return this.counted({ kind: 'surface', deleted: 0, bumped: [bumped(bump, surface)] });
   }
 
@@ -129,12 +132,13 @@ export class CacheInvalidationManager {
     const resources = resolved.targets.resources.filter(configured).map((ref) => ({ surface: ref.surface, resource: resourceFromPath(ref.path) }));
     const surfaces = resolved.targets.surfaces.filter(configured);
     const redis = this.options.redis;
+    const dbs = this.databases();
     // Issued in one tick: auto-pipelining sends them as one request, and all must succeed.
     const [deleted, ...bumps] = await this.redisCall(`applying ${resolved.event}`, () =>
       allSettledOrThrow([
         deleteKeys(redis, keys),
-        ...resources.map((r) => bumpResourceGeneration(redis, env, r.surface, r.resource)),
-        ...surfaces.map((s) => bumpSurfaceGeneration(redis, env, s)),
+        ...resources.map((r) => bumpResourceGeneration(dbs, env, r.surface, r.resource)),
+        ...surfaces.map((s) => bumpSurfaceGeneration(dbs, env, s)),
       ]),
     );
     const generations = [
@@ -184,6 +188,10 @@ export class CacheInvalidationManager {
       more: result.more,
       cursor: result.cursor,
     });
+  }
+
+  private databases(): InvalidationDatabases {
+    return { cache: this.options.redis, guardrails: this.options.guardrails };
   }
 
   private checkEnv(env: string | undefined, what: string): void {

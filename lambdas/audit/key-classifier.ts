@@ -10,7 +10,7 @@
  */
 import type { SurfaceConfig } from '../../config/types';
 import { ENVELOPE_SCHEMA_VERSION } from '../engine/envelope';
-import { GENERATION_ABSENT } from '../engine/invalidation';
+import { GENERATION_ABSENT } from '../engine/cache-state';
 import { KeyError, parseKey, resourceGenerationKey, surfaceGenerationKey, validateSegment } from '../engine/keys';
 import type { VersionRegistry } from '../engine/version-registry';
 import type { KeyInspection } from '../maintenance/entry-inspector';
@@ -55,9 +55,13 @@ const validSegment = (name: 'env' | 'surface' | 'resource' | 'variant', value: s
   }
 };
 
-/** True for `<env>:gen:<surface>[:<resource>]`, `<env>:flag:bypass:<surface>`, `<env>:lock:<s>:<r>:<v>`. */
+/**
+ * True for `<env>:gen:<surface>[:<resource>]`, `<env>:flag:bypass:<surface>`, `<env>:lock:<s>:<r>:<v>`
+ * and the fill marks of the first two (`<env>:fill:gen:...`, `<env>:fill:flag:...`).
+ */
 export function isSystemKey(parts: readonly string[]): boolean {
   const [, kind, a, b, c] = parts;
+  if (kind === 'fill') return isSystemKey([parts[0] ?? '', ...parts.slice(2)]) && (a === 'gen' || a === 'flag');
   if (kind === 'gen') return (parts.length === 3 || parts.length === 4) && validSegment('surface', a) && (parts.length === 3 || validSegment('resource', b));
   if (kind === 'flag') return parts.length === 4 && a === 'bypass' && validSegment('surface', b);
   if (kind === 'lock') return parts.length === 5 && validSegment('surface', a) && validSegment('resource', b) && validSegment('variant', c);

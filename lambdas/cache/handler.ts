@@ -7,8 +7,8 @@
  * - In AWS: `UPSTASH_CACHE_SECRET_ID`, `UPSTASH_GUARDRAILS_SECRET_ID` and `ADMIN_TOKEN_SECRET_ID`
  *   name the Secrets Manager secrets, read through the cached reader (a 401 refreshes them).
  * - Locally, instead: `UPSTASH_REDIS_REST_URL` / `_TOKEN` (cache database),
- *   `UPSTASH_GUARDRAILS_REST_URL` / `_TOKEN` (guardrails database: rate limits, metrics; without
- *   it reads are not rate limited) and `ADMIN_TOKEN`.
+ *   `UPSTASH_GUARDRAILS_REST_URL` / `_TOKEN` (guardrails database: authoritative generations and
+ *   bypass flags, rate limits, metrics) and `ADMIN_TOKEN`.
  * - `ORIGIN_<SURFACE>` overrides a surface's origin URL; the admin token guards `/debug/cache` and
  *   `/metrics` (`METRICS_PUBLIC=true` opens the latter); `READ_REQUIRES_AUTH=true` asks the read path
  *   `/c/...` for it too; `MAX_INFLIGHT` bounds concurrent requests.
@@ -16,7 +16,6 @@
  *   `POPULAR_SAMPLE_RATE` (default 0.1) is the share of reads counted for the warmup's popular list.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Redis } from '@upstash/redis';
 import { CacheEngine } from '../engine/cache-engine';
 import { AdminAuthenticator, adminTokensFromEnv, readRequiresAuth } from '../guardrails/admin-auth';
 import { InflightLimiter, backpressureSettings } from '../guardrails/backpressure';
@@ -59,37 +58,30 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const client = opts.secretsClient;
   const cacheSource = databaseCredentials('cache', env, opts.cacheCredentials, client);
   const redis = await createUpstashClient(cacheSource, { timeoutMs, metrics, database: 'cache' });
-  // Optional for the cache function: without a guardrails database, reads are not rate limited.
-  const guardrailsSource = opts.guardrailsCredentials || env[SECRET_ID_ENV.guardrails] || env.UPSTASH_GUARDRAILS_REST_URL
-    ? databaseCredentials('guardrails', env, opts.guardrailsCredentials, client)
-    : undefined;
-  const guardrails: Redis | undefined = guardrailsSource
-    ? await createUpstashClient(guardrailsSource, { timeoutMs, metrics, database: 'guardrails' })
-    : undefined;
+  // Generations and bypass flags are authoritative there; also rate limits, metrics, popularity.
+  const guardrailsSource = databaseCredentials('guardrails', env, opts.guardrailsCredentials, client);
+  const guardrails = await createUpstashClient(guardrailsSource, { timeoutMs, metrics, database: 'guardrails' });
   const adminTokenSecret = env[SECRET_ID_ENV.adminToken];
   const tokens = opts.adminTokens
     ?? (adminTokenSecret ? new SecretsManagerAdminTokens({ secretId: adminTokenSecret, client }).tokens : adminTokensFromEnv(env));
   const adminAuth = new AdminAuthenticator({ tokens, metrics });
   const popularSampleRate = Number(env.POPULAR_SAMPLE_RATE ?? '0.1');
-  const popular = guardrails ? new PopularRequests({ redis: guardrails, env: config, sampleRate: popularSampleRate }) : undefined;
+  const popular = new PopularRequests({ redis: guardrails, env: config, sampleRate: popularSampleRate });
   const limits = backpressureSettings(config.runtime, env);
   const engine = new CacheEngine({
     env: config,
     redis,
+    guardrails,
     requestTimeoutMs: limits.requestTimeoutMs,
     // The client times out every request itself (redisTimeoutMs); the breaker only counts failures.
     breaker: { timeoutMs: 0 },
     metrics,
     // Issued in the rate-limit check's tick: auto-pipelining sends all three in one request.
-    onRead: guardrails && popular
-      ? (read) => Promise.all([
-        metrics.flushIfDue(guardrails),
-        popular.record({ surface: read.surface, path: read.path, query: definedOnly(read.query), headers: read.headers }),
-      ])
-      : undefined,
-    rateLimiter: guardrails
-      ? new RateLimiterManager({ redis: guardrails, env: config.name, policies: policiesForEnvironment(config), metrics })
-      : undefined,
+    onRead: (read) => Promise.all([
+      metrics.flushIfDue(guardrails),
+      popular.record({ surface: read.surface, path: read.path, query: definedOnly(read.query), headers: read.headers }),
+    ]),
+    rateLimiter: new RateLimiterManager({ redis: guardrails, env: config.name, policies: policiesForEnvironment(config), metrics }),
   });
   const router = new CacheRouter({
     engine,
@@ -100,7 +92,7 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
     metricsPublic: env.METRICS_PUBLIC === 'true',
     guardrails,
     inflight: new InflightLimiter({ maxInflight: limits.maxInflight, metrics }),
-    afterNonRead: guardrails ? () => metrics.flushIfDue(guardrails) : undefined,
+    afterNonRead: () => metrics.flushIfDue(guardrails),
     metrics,
   });
 

@@ -13,18 +13,18 @@
  * - `refresh()`: the warmup's write path. `inspect()`: entry metadata for `/debug/cache`.
  */
 import type { Redis } from '@upstash/redis';
-import type { EnvironmentConfig, SurfaceConfig } from '../../config/types';
+import type { SurfaceConfig } from '../../config/types';
 import { rateLimitedResponse, type RateLimitDecision } from '../guardrails/rate-limit-decision';
-import type { RateLimiterManager } from '../guardrails/rate-limiter';
-import { jsonError, lowercaseHeaders, type Headers, type HttpResult } from '../shared/http';
+import { jsonError, lowercaseHeaders, type HttpResult } from '../shared/http';
 import type { MetricsRecorder } from '../shared/metrics/recorder';
 import { NOOP_METRICS } from '../shared/metrics/recorder';
-import { readCacheState, type CacheState } from './cache-state';
-import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
+import { CacheStateReader, type CacheState } from './cache-state';
+import { CircuitBreaker } from './circuit-breaker';
 import { CorruptEntryError, decodeEnvelope, type Envelope, type Generations } from './envelope';
-import { freshnessOf, isCurrent, refreshEarly, ageSeconds, type Freshness } from './freshness';
+import type { CacheEngineOptions, EntryInspection, ReadObservation, ReadRequest, ReadTrace, RefreshResult } from './engine-types';
+import { freshnessOf, isCurrent, refreshEarly, ageSeconds } from './freshness';
 import { KeyError, parseKey, bypassFlagKey, resourceGenerationKey, surfaceGenerationKey } from './keys';
-import { isStorable, type FetchFn, type OriginResponse } from './origin';
+import { isStorable, type OriginResponse } from './origin';
 import { Refresher, type Outcome } from './refresher';
 import { RequestTargets, requestTarget, type RequestTarget } from './request-target';
 import { buildResponse, servedEntry, type CacheStatus } from './responses';
@@ -32,103 +32,13 @@ import { SingleFlight } from './single-flight';
 import { StoredEntries } from './stored-entries';
 import { DEFAULT_VERSION_REGISTRY, type VersionRegistry } from './version-registry';
 
-/** A read of `GET|HEAD /c/{surface}/{path}`, routed by the cache function. */
-export interface ReadRequest {
-  readonly method: 'GET' | 'HEAD';
-  readonly surface: string;
-  /** Path below the surface, e.g. `blog/hello-world`. */
-  readonly path: string;
-  readonly query?: Readonly<Record<string, string | undefined>>;
-  readonly headers?: Headers;
-  readonly clientIp?: string;
-}
+export type { CacheEngineOptions, EntryInspection, ReadObservation, ReadRequest, ReadTrace, RefreshResult } from './engine-types';
 
-/** A valid read, as `CacheEngineOptions.onRead` sees it. */
-export interface ReadObservation {
-  readonly surface: string;
-  /** Path below the surface. */
-  readonly path: string;
-  readonly query: Readonly<Record<string, string | undefined>>;
-  /** Lowercase request headers. */
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-/** Where the engine records what it decided (`cache.hit`, `cache.namespace`, ...): the request's span. */
-export interface ReadTrace {
-  setAttribute(name: string, value: string | boolean): unknown;
-}
-
-export interface CacheEngineOptions {
-  /** Environment name (first key segment), surfaces and runtime limits. */
-  readonly env: Pick<EnvironmentConfig, 'name' | 'surfaces' | 'runtime'>;
-  /** Client of the cache database (entries, generations, flags, refresh locks). */
-  readonly redis: Redis;
-  /** Rate limiter on the guardrails database; checked in parallel with the lookup. @default - no limiting */
-  readonly rateLimiter?: Pick<RateLimiterManager, 'limitClient'>;
-  /** @default NOOP_METRICS */
-  readonly metrics?: MetricsRecorder;
-  /**
-   * Called synchronously for every valid read, just before the rate-limit check and the lookup
-   * are issued. Guardrails commands started here (metrics flush, popularity sample) ride in the
-   * same auto-pipelined request as the rate-limit check, so they add no round trip. The returned
-   * promise is awaited before the read answers (nothing outlives a Lambda invocation); its
-   * failure never fails the read.
-   * @default - nothing
-   */
-  readonly onRead?: (read: ReadObservation) => Promise<unknown> | void;
-  /** Milliseconds since the epoch. @default Date.now */
-  readonly clock?: () => number;
-  /** Uniform in (0, 1], for XFetch. @default Math.random */
-  readonly random?: () => number;
-  /** Origin HTTP client. @default globalThis.fetch */
-  readonly fetch?: FetchFn;
-  /** @default DEFAULT_VERSION_REGISTRY */
-  readonly registry?: VersionRegistry;
-  /**
-   * Circuit breaker. Its per-call timeout defaults to `env.runtime.redisTimeoutMs`; pass 0 when the
-   * client enforces that timeout itself (`createUpstashClient` does), which saves a timer per call.
-   */
-  readonly breaker?: CircuitBreakerOptions;
-  /**
-   * End-to-end bound of one read (`REQUEST_TIMEOUT_MS`): waits for another caller's refresh and
-   * origin calls get only what is left of it, so a slow origin or lock owner cannot hold a
-   * request longer. Nothing is left running: work past the deadline is aborted, not abandoned.
-   * @default env.runtime.requestTimeoutMs
-   */
-  readonly requestTimeoutMs?: number;
-  /** How long a caller without stale content waits for another caller's refresh. @default origin timeout + 500 ms */
-  readonly lockWaitMs?: number;
-  /** First poll interval while waiting (grows to 200 ms). @default 20 */
-  readonly pollIntervalMs?: number;
-  /** XFetch beta: above 1 refreshes earlier, 0 disables early refresh. @default 1 */
-  readonly xfetchBeta?: number;
-}
-
-export interface RefreshResult {
-  readonly key: string;
-  readonly stored: boolean;
-  /** Origin status, 0 when the origin could not be reached. */
-  readonly status: number;
-  /** Why nothing was stored. */
-  readonly reason?: 'origin_error' | 'not_storable' | 'oversize' | 'redis_unavailable';
-}
-
-/** What `/debug/cache` shows of one stored entry. */
-export type EntryInspection =
-  | { readonly key: string; readonly corrupt: true; readonly reason: string; readonly storedBytes: number }
-  | {
-    readonly key: string;
-    readonly corrupt: false;
-    readonly entry: Envelope;
-    readonly currentSurfaceVersion: number;
-    readonly currentGenerations: Generations;
-    readonly valid: boolean;
-    readonly ageSeconds: number;
-    readonly state: Freshness;
-    readonly storedBytes: number;
-    readonly bypass: boolean;
-  };
-
+/**
+ * A read straight to the origin joins a running one for the same key only if it started at most
+ * this long ago, the propagation bound of an invalidation (docs/invariants.md).
+ */
+const BYPASS_JOIN_WINDOW_MS = 1000;
 const NO_TRACE: ReadTrace = { setAttribute: () => undefined };
 
 export class CacheEngine {
@@ -139,8 +49,12 @@ export class CacheEngine {
   private readonly registry: VersionRegistry;
   private readonly breaker: CircuitBreaker;
   private readonly surfaces: ReadonlyMap<string, SurfaceConfig>;
+  /** Fills by key and the generations they write under: a read after a bump never joins an older fill. */
   private readonly inflight = new SingleFlight<Outcome>();
+  /** Reads straight to the origin (Redis unavailable, emergency bypass), coalesced too. */
+  private readonly bypassing: SingleFlight<Outcome>;
   private readonly entries: StoredEntries;
+  private readonly state: CacheStateReader;
   private readonly refresher: Refresher;
   private readonly targets: RequestTargets;
   private readonly requestTimeoutMs: number;
@@ -154,9 +68,11 @@ export class CacheEngine {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? opts.env.runtime.requestTimeoutMs;
     const timeoutMs = opts.breaker?.timeoutMs ?? opts.env.runtime.redisTimeoutMs;
     this.breaker = new CircuitBreaker({ clock: this.clock, ...opts.breaker, timeoutMs });
+    this.bypassing = new SingleFlight<Outcome>(BYPASS_JOIN_WINDOW_MS, this.clock);
     this.surfaces = new Map(opts.env.surfaces.map((s) => [s.name, s]));
     this.targets = new RequestTargets(opts.env.name);
     const call = <T>(fn: () => Promise<T>): Promise<T> => this.breaker.run(fn);
+    this.state = new CacheStateReader({ cache: this.redis, guardrails: opts.guardrails }, call);
     this.entries = new StoredEntries({ redis: this.redis, registry: this.registry, metrics: this.metrics, call });
     this.refresher = new Refresher({
       redis: this.redis,
@@ -222,7 +138,7 @@ export class CacheEngine {
     const target = requestTarget(this.opts.env.name, surface, path, query, lowercaseHeaders(headers));
     let gens: Generations;
     try {
-      gens = (await this.call(() => readCacheState(this.redis, target))).generations;
+      gens = (await this.state.read(target)).generations;
     } catch {
       return { key: target.key, stored: false, status: 0, reason: 'redis_unavailable' };
     }
@@ -247,11 +163,11 @@ export class CacheEngine {
   async inspect(key: string): Promise<EntryInspection | undefined> {
     const parts = parseKey(key);
     if (parts.env !== this.opts.env.name) throw new KeyError(`key belongs to environment "${parts.env}", this is "${this.opts.env.name}"`);
-    const state = await this.call(() => readCacheState(this.redis, {
+    const state = await this.state.read({
       surfaceGenKey: surfaceGenerationKey(parts.env, parts.surface),
       resourceGenKey: resourceGenerationKey(parts.env, parts.surface, parts.resource),
       bypassKey: bypassFlagKey(parts.env, parts.surface),
-    }, key));
+    }, key);
     const raw = state.raw;
     if (raw === null) return undefined;
     const storedBytes = Buffer.byteLength(raw);
@@ -299,31 +215,34 @@ export class CacheEngine {
   private async lookup(t: RequestTarget): Promise<CacheState | undefined> {
     if (!this.breaker.allows()) return undefined;
     try {
-      return await this.call(() => readCacheState(this.redis, t, t.key));
+      return await this.state.read(t, t.key);
     } catch {
       return undefined;
     }
   }
 
   private async decide(t: RequestTarget, state: CacheState | undefined, deadline: number): Promise<Outcome> {
-    if (!state) return this.refresher.bypass(t, 'redis_unavailable', deadline);
-    if (state.bypass) return this.refresher.bypass(t, 'emergency', deadline);
+    if (!state || state.bypass) {
+      const reason = state ? 'emergency' : 'redis_unavailable';
+      return this.bypassing.run(t.key, () => this.refresher.bypass(t, reason, deadline));
+    }
     const gens = state.generations;
+    const flight = `${t.key}|${gens.surface}|${gens.resource}`;
     const entry = state.raw === null ? undefined : await this.entries.usable(t.key, t.surface.name, state.raw, gens, true);
     const now = this.clock();
     const freshness = entry ? freshnessOf(entry, now) : 'expired';
     if (entry && freshness === 'fresh') {
-      if (!refreshEarly(entry, now, this.opts.xfetchBeta ?? 1, this.random()) || this.inflight.has(t.key)) {
+      if (!refreshEarly(entry, now, this.opts.xfetchBeta ?? 1, this.random()) || this.inflight.has(flight)) {
         return { kind: 'serve', served: servedEntry(entry, 'HIT', now) };
       }
-      return this.inflight.run(t.key, () => this.refresher.fill(t, gens, { entry, xcache: 'HIT' }, deadline));
+      return this.inflight.run(flight, () => this.refresher.fill(t, gens, { entry, xcache: 'HIT' }, deadline));
     }
     if (entry && freshness === 'stale') {
       // Someone in this instance is already refreshing: serve stale now rather than wait for it.
-      if (this.inflight.has(t.key)) return this.refresher.serveFallback({ entry, xcache: 'STALE' });
-      return this.inflight.run(t.key, () => this.refresher.fill(t, gens, { entry, xcache: 'STALE' }, deadline));
+      if (this.inflight.has(flight)) return this.refresher.serveFallback({ entry, xcache: 'STALE' });
+      return this.inflight.run(flight, () => this.refresher.fill(t, gens, { entry, xcache: 'STALE' }, deadline));
     }
-    return this.inflight.run(t.key, () => this.refresher.fill(t, gens, undefined, deadline));
+    return this.inflight.run(flight, () => this.refresher.fill(t, gens, undefined, deadline));
   }
 
   private countServed(namespace: string, xcache: CacheStatus, bypassReason: string | undefined): void {
@@ -331,10 +250,5 @@ export class CacheEngine {
     else if (xcache === 'MISS') this.metrics.increment('cache_misses_total', { namespace });
     else if (xcache === 'STALE') this.metrics.increment('cache_stale_served_total', { namespace });
     else this.metrics.increment('cache_bypass_total', { namespace, reason: bypassReason ?? 'redis_unavailable' });
-  }
-
-  /** Every engine Redis call: timeout + circuit breaker. */
-  private call<T>(fn: () => Promise<T>): Promise<T> {
-    return this.breaker.run(fn);
   }
 }

@@ -2,7 +2,10 @@
  * Circuit breaker with a timeout around every Redis call of the engine. After `failureThreshold`
  * consecutive failures (errors or timeouts) it opens: calls fail at once with `CircuitOpenError`
  * for `openMs`, then one probe is let through (half-open); a successful probe closes it again.
+ * Timeouts count time on the wire only (`shared/loop-delay.ts`, also used by the Upstash client):
+ * a cold start or a burst on a busy CPU does not, by itself, open the circuit.
  */
+import { wireTimer } from '../shared/loop-delay';
 
 export class CircuitOpenError extends Error {
   constructor() {
@@ -62,11 +65,13 @@ export class CircuitBreaker {
     if (s === 'open' || (s === 'half-open' && this.probing)) throw new CircuitOpenError();
     const probe = s === 'half-open';
     if (probe) this.probing = true;
-    let timer: NodeJS.Timeout | undefined;
+    const timer = this.timeoutMs > 0 ? wireTimer(this.timeoutMs) : undefined;
     try {
-      const result = this.timeoutMs <= 0 ? await fn() : await Promise.race([
+      const result = timer === undefined ? await fn() : await Promise.race([
         fn(),
-        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new RedisTimeoutError(this.timeoutMs)), this.timeoutMs); }),
+        new Promise<never>((_, reject) => {
+          timer.signal.addEventListener('abort', () => reject(new RedisTimeoutError(this.timeoutMs)), { once: true });
+        }),
       ]);
       this.failures = 0;
       this.openedAt = undefined;
@@ -76,7 +81,7 @@ export class CircuitBreaker {
       if (probe || this.failures >= this.threshold) this.openedAt = this.clock();
       throw e;
     } finally {
-      clearTimeout(timer);
+      timer?.clear();
       if (probe) this.probing = false;
     }
   }

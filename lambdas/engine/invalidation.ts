@@ -1,18 +1,19 @@
 /**
- * Invalidation primitives the admin endpoint, the CLI and the engine share. Each costs one Redis
- * command per target whatever the number of entries (O(1)).
+ * Invalidation primitives the admin endpoint, the CLI and the engine share. Each costs a constant
+ * number of Redis commands per target whatever the number of entries (O(1)).
  *
- * A bump SETs a fresh unique value instead of INCR: the cache database evicts, and an INCR on an
- * evicted counter would restart at 1 and could match entries written under the old 1 (ABA).
- * A missing generation reads as `GENERATION_ABSENT`, which no entry is written under once a
- * bump happened, so eviction of a generation key can only cause extra misses, never stale hits.
+ * Generations and bypass flags are authoritative in the never-evicting guardrails database; the
+ * cache database holds mirrors the hit path reads (`cache-state.ts`). Every change writes the
+ * guardrails database first, then deletes the mirror and its fill mark in one command, and only
+ * then returns (the acknowledgement): so no eviction or loss of cache keys can undo it
+ * (docs/invariants.md).
+ *
+ * A bump SETs a fresh unique value instead of INCR, so a value can never come back (no ABA).
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
-import { bypassFlagKey, parseKey, resourceGenerationKey, surfaceGenerationKey } from './keys';
-
-/** Value a generation has when its key does not exist (never bumped, or evicted). */
-export const GENERATION_ABSENT = '0';
+import type { InvalidationDatabases } from './cache-state';
+import { authoritativeKey, bypassFlagKey, fillMarkKey, parseKey, resourceGenerationKey, surfaceGenerationKey } from './keys';
 
 /** A fresh generation value: time-ordered for humans, random so it can never repeat. */
 export function newGeneration(nowMs: number = Date.now()): string {
@@ -34,24 +35,33 @@ export async function deleteKeys(redis: Redis, keys: readonly string[]): Promise
   return { kind: 'keys', requested: keys.length, deleted };
 }
 
+/** Drops mirrors and their fill marks in one command: a reader mid-repair then writes nothing. */
+async function dropMirrors(cache: Redis, mirrorKeys: readonly string[]): Promise<void> {
+  await cache.del(...mirrorKeys, ...mirrorKeys.map(fillMarkKey));
+}
+
 export interface BumpResult {
   readonly kind: 'surface' | 'resource';
   readonly key: string;
   readonly generation: string;
 }
 
-export async function bumpSurfaceGeneration(redis: Redis, env: string, surface: string): Promise<BumpResult> {
-  const key = surfaceGenerationKey(env, surface);
+/** Sets a fresh generation under `key` (the generation's name; its mirror key in the cache database). */
+async function bump(dbs: InvalidationDatabases, key: string): Promise<string> {
   const generation = newGeneration();
-  await redis.set(key, generation);
-  return { kind: 'surface', key, generation };
+  await dbs.guardrails.set(authoritativeKey(key), generation);
+  await dropMirrors(dbs.cache, [key]);
+  return generation;
 }
 
-export async function bumpResourceGeneration(redis: Redis, env: string, surface: string, resource: string): Promise<BumpResult> {
+export async function bumpSurfaceGeneration(dbs: InvalidationDatabases, env: string, surface: string): Promise<BumpResult> {
+  const key = surfaceGenerationKey(env, surface);
+  return { kind: 'surface', key, generation: await bump(dbs, key) };
+}
+
+export async function bumpResourceGeneration(dbs: InvalidationDatabases, env: string, surface: string, resource: string): Promise<BumpResult> {
   const key = resourceGenerationKey(env, surface, resource);
-  const generation = newGeneration();
-  await redis.set(key, generation);
-  return { kind: 'resource', key, generation };
+  return { kind: 'resource', key, generation: await bump(dbs, key) };
 }
 
 export interface BypassState {
@@ -64,22 +74,21 @@ export interface BypassState {
 export const MAX_BYPASS_TTL_SECONDS = 7 * 86_400;
 
 /** Emergency bypass of a surface; an enabled flag always expires by itself. */
-export async function setBypass(redis: Redis, env: string, surface: string, enabled: boolean, ttlSeconds: number): Promise<BypassState> {
+export async function setBypass(dbs: InvalidationDatabases, env: string, surface: string, enabled: boolean, ttlSeconds: number): Promise<BypassState> {
   const key = bypassFlagKey(env, surface);
-  if (!enabled) {
-    await redis.del(key);
-    return { key, enabled: false, ttlSeconds: 0 };
-  }
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_BYPASS_TTL_SECONDS) {
+  if (enabled && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_BYPASS_TTL_SECONDS)) {
     throw new RangeError(`ttlSeconds must be an integer between 1 and ${MAX_BYPASS_TTL_SECONDS}, got ${ttlSeconds}`);
   }
-  await redis.set(key, '1', { ex: ttlSeconds });
-  return { key, enabled: true, ttlSeconds };
+  if (enabled) await dbs.guardrails.set(authoritativeKey(key), '1', { ex: ttlSeconds });
+  else await dbs.guardrails.del(authoritativeKey(key));
+  await dropMirrors(dbs.cache, [key]);
+  return enabled ? { key, enabled: true, ttlSeconds } : { key, enabled: false, ttlSeconds: 0 };
 }
 
-export async function getBypass(redis: Redis, env: string, surface: string): Promise<BypassState> {
+/** The bypass state, from the guardrails database (the authoritative flag). */
+export async function getBypass(guardrails: Redis, env: string, surface: string): Promise<BypassState> {
   const key = bypassFlagKey(env, surface);
-  const ttl = await redis.ttl(key);
+  const ttl = await guardrails.ttl(authoritativeKey(key));
   // -2: no key; -1: a flag without expiry (not written by setBypass) still counts as enabled.
   return ttl === -2 ? { key, enabled: false, ttlSeconds: 0 } : { key, enabled: true, ttlSeconds: Math.max(ttl, 0) };
 }

@@ -2,15 +2,19 @@
  * Every Redis key the cache engine reads or writes is built here, from validated segments, so
  * user input never reaches Redis (or a `SCAN MATCH` pattern) unchecked.
  *
- * Layout (all in the CACHE database):
+ * Layout of the CACHE database:
  * - entry:            `<env>:<surface>:<resource>:<variant>`
- * - surface gen:      `<env>:gen:<surface>`              (bumped to invalidate a whole surface)
- * - resource gen:     `<env>:gen:<surface>:<resource>`   (bumped to invalidate one resource)
- * - bypass flag:      `<env>:flag:bypass:<surface>`      (emergency bypass, expires by itself)
+ * - surface gen:      `<env>:gen:<surface>`              (mirror; bumped to invalidate a whole surface)
+ * - resource gen:     `<env>:gen:<surface>:<resource>`   (mirror; bumped to invalidate one resource)
+ * - bypass flag:      `<env>:flag:bypass:<surface>`      (mirror; emergency bypass, expires by itself)
+ * - mirror fill mark: `<env>:fill:<mirror key without env>` (see `cache-state.ts`)
  * - refresh lock:     `<env>:lock:<surface>:<resource>:<variant>`
  * The hit path reads entry + both generations + the bypass flag in one `MGET`.
- * Surface names `gen`, `flag` and `lock` are reserved (config/validate.ts rejects them), so an
- * entry key never collides with a generation, flag or lock key.
+ * Generations and flags are authoritative in the never-evicting GUARDRAILS database, under
+ * `<env>:invalidation:<mirror key without env>` (`authoritativeKey`); the cache database holds
+ * mirrors whose absence never matches (docs/invariants.md).
+ * Surface names `gen`, `flag`, `lock` and `fill` are reserved (config/validate.ts rejects them), so
+ * an entry key never collides with a generation, flag, fill mark or lock key.
  *
  * Resources come from URL paths: lowercase path segments joined with `.`, a `.` inside a path
  * segment written as `..` (so `blog/a.html` → `blog.a..html`); segments may not start or end with
@@ -32,7 +36,7 @@ export type KeySegmentName = 'env' | 'surface' | 'resource' | 'variant';
 
 export const MAX_SEGMENT_LENGTH = 200;
 export const MAX_KEY_LENGTH = 512;
-export const RESERVED_SURFACE_NAMES: readonly string[] = ['gen', 'flag', 'lock'];
+export const RESERVED_SURFACE_NAMES: readonly string[] = ['gen', 'flag', 'lock', 'fill'];
 /** Variant of a request that carries none of the surface's vary inputs. */
 export const DEFAULT_VARIANT = 'default';
 
@@ -140,6 +144,23 @@ export function resourceGenerationKey(env: string, surface: string, resource: st
 
 export function bypassFlagKey(env: string, surface: string): string {
   return `${validateSegment('env', env)}:flag:bypass:${validateSegment('surface', surface)}`;
+}
+
+function splitEnv(key: string): [string, string] {
+  const i = key.indexOf(':');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** Guardrails-database key holding the authoritative value of a generation or flag mirror. */
+export function authoritativeKey(mirrorKey: string): string {
+  const [env, rest] = splitEnv(mirrorKey);
+  return `${env}:invalidation:${rest}`;
+}
+
+/** Cache-database key a reader marks before repopulating a mirror (`cache-state.ts`). */
+export function fillMarkKey(mirrorKey: string): string {
+  const [env, rest] = splitEnv(mirrorKey);
+  return `${env}:fill:${rest}`;
 }
 
 /** Refresh lock of one entry key (the distributed single flight). */

@@ -1,11 +1,12 @@
 /**
  * The one way runtime code gets an `@upstash/redis` client: credentials from a `CredentialsSource`,
- * a timeout on every request, bounded retries, strings returned as stored
+ * a timeout on every request (time on the wire, not in our own queue), bounded retries, strings returned as stored
  * (`automaticDeserialization: false`), and on a 401 one credentials refresh and retry, so a token
  * rotation needs no redeploy. Every HTTP request to Upstash is counted (`upstash_requests_total`).
  */
 import { Redis } from '@upstash/redis';
 import type { CredentialsSource, UpstashCredentials } from './credentials';
+import { wireTimer } from './loop-delay';
 import type { MetricsRecorder } from './metrics/recorder';
 import { NOOP_METRICS } from './metrics/recorder';
 
@@ -87,8 +88,9 @@ function newRedis(creds: UpstashCredentials, opts: UpstashClientOptions): Redis 
     automaticDeserialization: false,
     enableAutoPipelining: opts.autoPipelining ?? true,
     enableTelemetry: false,
-    // A fresh signal per request: the timeout covers the request and its retries.
-    signal: () => AbortSignal.timeout(timeoutMs),
+    // A fresh signal per request: the timeout covers the request and its retries, on the wire
+    // (our own event-loop delay does not count: loop-delay.ts).
+    signal: () => wireTimer(timeoutMs).signal,
     retry: { retries: opts.retries ?? 1, backoff: () => 10 },
     keepAlive: true,
   });

@@ -17,7 +17,8 @@ import type { WarmupManifest } from '../../config/warmup-manifest';
 import { INSPECT_SCRIPT, inspectArgs, parseInspection, type KeyInspection } from '../maintenance/entry-inspector';
 import { CacheEngine } from '../engine/cache-engine';
 import { ENVELOPE_SCHEMA_VERSION } from '../engine/envelope';
-import { GENERATION_ABSENT } from '../engine/invalidation';
+import { GENERATION_ABSENT } from '../engine/cache-state';
+import { authoritativeKey } from '../engine/keys';
 import type { FetchFn } from '../engine/origin';
 import { DEFAULT_VERSION_REGISTRY, type VersionRegistry } from '../engine/version-registry';
 import type { DistributedLockCoordinator, Lock } from '../guardrails/lock-coordinator';
@@ -69,6 +70,8 @@ export interface CacheWarmupManagerOptions {
   readonly engine: Pick<CacheEngine, 'refresh'>;
   /** Client of the cache database (freshness check). */
   readonly cache: Redis;
+  /** Client of the guardrails database, where the generations are authoritative (freshness check). */
+  readonly guardrails: Redis;
   /** Job lock (guardrails database). */
   readonly locks: Pick<DistributedLockCoordinator, 'tryAcquire'>;
   /** Source of the most requested paths (`manifest.popularLimit`). @default - none */
@@ -90,12 +93,12 @@ const MIN_LEASE_MS = 60_000;
  * TTLs, generations), with its origin fetch inside an `OriginThrottle` of the manifest's limits.
  */
 export function createWarmupEngine(opts: {
-  env: Pick<EnvironmentConfig, 'name' | 'surfaces' | 'runtime'>; redis: Redis; manifest: Pick<WarmupManifest, 'concurrency' | 'ratePerSecond'>;
+  env: Pick<EnvironmentConfig, 'name' | 'surfaces' | 'runtime'>; redis: Redis; guardrails: Redis; manifest: Pick<WarmupManifest, 'concurrency' | 'ratePerSecond'>;
   metrics?: MetricsRecorder; registry?: VersionRegistry; fetch?: FetchFn;
 }): CacheEngine {
   const throttle = new OriginThrottle({ concurrency: opts.manifest.concurrency, ratePerSecond: opts.manifest.ratePerSecond });
   const fetchFn: FetchFn = opts.fetch ?? ((url, init) => fetch(url, init));
-  return new CacheEngine({ env: opts.env, redis: opts.redis, metrics: opts.metrics, registry: opts.registry, fetch: throttle.wrap(fetchFn) });
+  return new CacheEngine({ env: opts.env, redis: opts.redis, guardrails: opts.guardrails, metrics: opts.metrics, registry: opts.registry, fetch: throttle.wrap(fetchFn) });
 }
 
 export class CacheWarmupManager {
@@ -178,10 +181,8 @@ export class CacheWarmupManager {
       const keys = chunk.map((t) => t.key);
       const genKeys = chunk.flatMap((t) => [t.surfaceGenKey, t.resourceGenKey]);
       // Entry first, generations second: a bump in between makes the entry look stale, never fresh.
-      const p = this.opts.cache.pipeline();
-      p.eval(INSPECT_SCRIPT, keys, inspectArgs(0));
-      p.mget(...genKeys);
-      const [rows, gens] = (await p.exec()) as [unknown, (string | null)[]];
+      const rows = await this.opts.cache.eval(INSPECT_SCRIPT, keys, inspectArgs(0));
+      const gens = await this.opts.guardrails.mget<(string | null)[]>(...genKeys.map(authoritativeKey));
       const inspections = parseInspection(keys, rows);
       const now = this.clock();
       chunk.forEach((t, j) => {

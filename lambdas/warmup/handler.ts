@@ -51,8 +51,9 @@ export async function createWarmupFunction(opts: WarmupFunctionOptions = {}): Pr
   const guardrails = await createUpstashClient(credentials.guardrails, { timeoutMs, metrics, database: 'guardrails' });
   const manager = new CacheWarmupManager({
     env: config,
-    engine: createWarmupEngine({ env: config, redis: cache, manifest, metrics, fetch: opts.fetch }),
+    engine: createWarmupEngine({ env: config, redis: cache, guardrails, manifest, metrics, fetch: opts.fetch }),
     cache,
+    guardrails,
     locks: new DistributedLockCoordinator({ redis: guardrails }),
     popular: new PopularRequests({ redis: guardrails, env: config }),
     metrics,

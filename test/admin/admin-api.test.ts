@@ -2,7 +2,7 @@ import { environment } from '../../config';
 import { assembleAdminApi } from '../../lambdas/admin/assemble';
 import { invalidationLogKey } from '../../lambdas/admin/invalidation-log';
 import { purgePrefix } from '../../lambdas/admin/prefix-purge';
-import { bypassFlagKey, resourceGenerationKey, surfaceGenerationKey } from '../../lambdas/engine/keys';
+import { authoritativeKey, bypassFlagKey, resourceGenerationKey, surfaceGenerationKey } from '../../lambdas/engine/keys';
 import { encodeField, metricKey } from '../../lambdas/shared/metrics/series-field';
 import type { HttpEvent, HttpResult } from '../../lambdas/shared/http';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
@@ -44,7 +44,7 @@ describe('admin API against the local Upstash server', () => {
       expect(result.statusCode).toBe(401);
       expect(parseBody(result)).toMatchObject({ error: 'unauthorized' });
       expect(metrics.counter('cache_auth_failures_total', { reason: 'missing' })).toBe(1);
-      expect(await cache.redis.exists(surfaceGenerationKey('dev', 'marketing'))).toBe(0);
+      expect(await guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'marketing')))).toBe(0);
     });
 
     it('answers 401 with a wrong token', async () => {
@@ -122,7 +122,7 @@ describe('admin API against the local Upstash server', () => {
       const body = parseBody(result) as { bumped: { key: string; generation: string }[] };
       expect(body.bumped).toHaveLength(1);
       expect(body.bumped[0].key).toBe(surfaceGenerationKey('dev', 'marketing'));
-      expect(await cache.redis.get(surfaceGenerationKey('dev', 'marketing'))).toBe(body.bumped[0].generation);
+      expect(await guardrails.redis.get(authoritativeKey(surfaceGenerationKey('dev', 'marketing')))).toBe(body.bumped[0].generation);
       expect(metrics.counter('cache_invalidations_total', { kind: 'surface' })).toBe(1);
     });
 
@@ -142,7 +142,7 @@ describe('admin API against the local Upstash server', () => {
           resourceGenerationKey('dev', 'marketing', 'blog.category.news'),
         ].sort(),
       );
-      for (const b of body.bumped) expect(await cache.redis.get(b.key)).toBe(b.generation);
+      for (const b of body.bumped) expect(await guardrails.redis.get(authoritativeKey(b.key))).toBe(b.generation);
       expect(await cache.redis.get('dev:marketing:blog.other:default')).toBe('o');
       expect(metrics.counter('cache_invalidations_total', { kind: 'event' })).toBe(1);
     });
@@ -256,7 +256,7 @@ describe('admin API against the local Upstash server', () => {
           if (status !== 200) await new Promise((r) => setTimeout(r, 100));
         }
         expect(status).toBe(200);
-        expect(await dedicated.redis.exists(surfaceGenerationKey('dev', 'api'))).toBe(1);
+        expect(await guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(1);
       } finally {
         await dedicated.stop();
       }
@@ -267,13 +267,13 @@ describe('admin API against the local Upstash server', () => {
     it('replays the first answer and does not act twice', async () => {
       const request = { path: '/admin/invalidate', body: { surface: 'api', bump: true }, headers: { 'idempotency-key': 'deploy-42' } };
       const first = await api(httpEvent(request));
-      const generation = await cache.redis.get(surfaceGenerationKey('dev', 'api'));
+      const generation = await guardrails.redis.get(authoritativeKey(surfaceGenerationKey('dev', 'api')));
       const second = await api(httpEvent(request));
       expect(first.statusCode).toBe(200);
       expect(second.statusCode).toBe(200);
       expect(second.headers['Idempotent-Replayed']).toBe('true');
       expect(second.body).toBe(first.body);
-      expect(await cache.redis.get(surfaceGenerationKey('dev', 'api'))).toBe(generation);
+      expect(await guardrails.redis.get(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(generation);
       expect(metrics.counter('cache_invalidations_total', { kind: 'surface' })).toBe(1);
 
       const reused = await api(httpEvent({ ...request, body: { surface: 'marketing', bump: true } }));
@@ -290,13 +290,13 @@ describe('admin API against the local Upstash server', () => {
       expect(failed.statusCode).toBe(503);
       expect(retried.statusCode).toBe(200);
       expect(retried.headers['Idempotent-Replayed']).toBeUndefined();
-      expect(await cache.redis.exists(surfaceGenerationKey('dev', 'api'))).toBe(1);
+      expect(await guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(1);
     });
 
     it('rejects a malformed key with 400', async () => {
       const result = await api(httpEvent({ path: '/admin/invalidate', body: { surface: 'api', bump: true }, headers: { 'idempotency-key': 'bad key' } }));
       expect(result.statusCode).toBe(400);
-      expect(await cache.redis.exists(surfaceGenerationKey('dev', 'api'))).toBe(0);
+      expect(await guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(0);
     });
   });
 
@@ -304,12 +304,12 @@ describe('admin API against the local Upstash server', () => {
     it('sets an expiring bypass flag and clears it', async () => {
       const on = await api(httpEvent({ path: '/admin/bypass', body: { surface: 'marketing', enabled: true, ttlSeconds: 120 } }));
       expect(parseBody(on)).toMatchObject({ ok: true, surface: 'marketing', enabled: true, ttlSeconds: 120 });
-      const ttl = await cache.redis.ttl(bypassFlagKey('dev', 'marketing'));
+      const ttl = await guardrails.redis.ttl(authoritativeKey(bypassFlagKey('dev', 'marketing')));
       expect(ttl).toBeGreaterThan(100);
       expect(ttl).toBeLessThanOrEqual(120);
       const off = await api(httpEvent({ path: '/admin/bypass', body: { surface: 'marketing', enabled: false } }));
       expect(parseBody(off)).toMatchObject({ enabled: false });
-      expect(await cache.redis.exists(bypassFlagKey('dev', 'marketing'))).toBe(0);
+      expect(await guardrails.redis.exists(authoritativeKey(bypassFlagKey('dev', 'marketing')))).toBe(0);
     });
 
     it('rejects an unknown surface (422) and a bad ttl (400)', async () => {
@@ -365,11 +365,13 @@ describe('admin API against the local Upstash server', () => {
     });
 
     it('answers 503 when Redis cannot be read', async () => {
-      cache.server.setFault('http500');
+      // Status reads the guardrails database (bypass flags, hit statistics, invalidation log).
+      guardrails.server.setFault('http500');
       const result = await api(httpEvent({ path: '/admin/status' }));
-      cache.server.setFault('none');
+      guardrails.server.setFault('none');
       expect(result.statusCode).toBe(503);
-      expect(parseBody(result).error).toBe('redis_unavailable');
+      // The admin rate limit (fail-closed, same database) may refuse before the status read does.
+      expect(['redis_unavailable', 'rate_limiter_unavailable']).toContain(parseBody(result).error);
     });
   });
 });

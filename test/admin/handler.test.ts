@@ -44,7 +44,7 @@ describe('admin Lambda entry point', () => {
     });
     const result = await fn(httpEvent({ path: '/admin/invalidate', body: { surface: 'api', bump: true } }));
     expect(result.statusCode).toBe(200);
-    expect(await cache.redis.get('dev:gen:api')).toBe((parseBody(result) as { bumped: { generation: string }[] }).bumped[0].generation);
+    expect(await guardrails.redis.get('dev:invalidation:gen:api')).toBe((parseBody(result) as { bumped: { generation: string }[] }).bumped[0].generation);
     expect((await fn(httpEvent({ path: '/admin/status', token: 'old-token-0123456789abcdef0123456789' }))).statusCode).toBe(200);
   });
 
@@ -63,7 +63,7 @@ describe('admin Lambda entry point', () => {
       expect((await fn(httpEvent({ path: '/admin/status' }))).statusCode).toBe(401);
       const result = await fn(httpEvent({ path: '/admin/invalidate', body: { surface: 'marketing', bump: true }, token: 'from-secrets-manager' }));
       expect(result.statusCode).toBe(200);
-      expect(await cache.redis.exists('dev:gen:marketing')).toBe(1);
+      expect(await guardrails.redis.exists('dev:invalidation:gen:marketing')).toBe(1);
     } finally {
       client.destroy();
     }

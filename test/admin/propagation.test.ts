@@ -38,7 +38,8 @@ describe('an invalidation reaches every engine instance', () => {
       { length: INSTANCES },
       () => {
         const redis = new Redis({ url: cache.url, token: cache.token, automaticDeserialization: false, enableTelemetry: false });
-        return new CacheRouter({ engine: new CacheEngine({ env, redis }), cacheRedis: redis, redisTimeoutMs: 500 });
+        const guardrailsRedis = new Redis({ url: guardrails.url, token: guardrails.token, automaticDeserialization: false, enableTelemetry: false });
+        return new CacheRouter({ engine: new CacheEngine({ env, redis, guardrails: guardrailsRedis }), cacheRedis: redis, redisTimeoutMs: 500 });
       },
     );
   });

@@ -76,7 +76,9 @@ export async function engineFor(
 ): Promise<TestCache> {
   const { maxItemBytes, redisTimeoutMs, surface, adminAuth, ...rest } = opts;
   const redis = rest.redis ?? await clientFor(upstash, redisTimeoutMs ?? 500);
-  const engine = new CacheEngine({ env: testEnv(originUrl, { maxItemBytes, redisTimeoutMs, surface }), redis, xfetchBeta: 0, ...rest });
+  // One database for both roles unless a test says otherwise: authoritative keys have names of their own.
+  const guardrails = rest.guardrails ?? redis;
+  const engine = new CacheEngine({ env: testEnv(originUrl, { maxItemBytes, redisTimeoutMs, surface }), redis, xfetchBeta: 0, ...rest, guardrails });
   return new TestCache(engine, redis, { adminAuth, redisTimeoutMs: redisTimeoutMs ?? 500 });
 }
 

@@ -108,7 +108,10 @@ describe('cache Lambda handler', () => {
     await fake.call('CreateSecret', { Name: names.adminToken, SecretString: JSON.stringify({ tokens: ['sm-admin'] }) });
     try {
       const fn = await createCacheFunction({
-        env: { CACHE_ENV: 'dev', [SECRET_ID_ENV.cache]: names.cache, [SECRET_ID_ENV.adminToken]: names.adminToken, ORIGIN_API: `${origin.url}/a` },
+        env: {
+          CACHE_ENV: 'dev', [SECRET_ID_ENV.cache]: names.cache, [SECRET_ID_ENV.adminToken]: names.adminToken, ORIGIN_API: `${origin.url}/a`,
+          UPSTASH_GUARDRAILS_REST_URL: guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
+        },
         secretsClient: client,
       });
       expect((await fn(event('GET', '/c/api/rotated'))).headers['x-cache']).toBe('MISS');
@@ -148,6 +151,7 @@ describe('cache Lambda handler', () => {
     try {
       const base = {
         CACHE_ENV: 'dev', UPSTASH_REDIS_REST_URL: db.url, UPSTASH_REDIS_REST_TOKEN: db.token,
+        UPSTASH_GUARDRAILS_REST_URL: guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
         ORIGIN_API: `${origin.url}/a`, ADMIN_TOKEN: 'read-secret-0123456789abcdef012345678',
       };
       const guarded = await createCacheFunction({ env: { ...base, READ_REQUIRES_AUTH: 'true' } });

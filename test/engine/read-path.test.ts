@@ -221,7 +221,7 @@ describe('read path', () => {
     const metrics = new CountingMetrics();
     const engine = await engineFor(upstash, origin.url, { metrics });
     await engine.handle(get('/c/marketing/b'));
-    await setBypass(redis, 'dev', 'marketing', true, 1);
+    await setBypass({ cache: redis, guardrails: redis }, 'dev', 'marketing', true, 1);
     const bypassed = await engine.handle(get('/c/marketing/b'));
     expect(bypassed.headers['x-cache']).toBe('BYPASS');
     expect(bypassed.body).toContain('#2');

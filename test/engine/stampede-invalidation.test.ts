@@ -53,7 +53,7 @@ describe('invalidation', () => {
     for (const e of engines) await e.handle(get('/c/marketing/home'));
     for (const e of engines) expect((await e.handle(get('/c/marketing/home'))).headers['x-cache']).toBe('HIT');
     const redis = await clientFor(upstash);
-    const bump = await bumpSurfaceGeneration(redis, 'dev', 'marketing');
+    const bump = await bumpSurfaceGeneration({ cache: redis, guardrails: redis }, 'dev', 'marketing');
     expect(bump).toMatchObject({ kind: 'surface', key: 'dev:gen:marketing' });
     const afterBump = await Promise.all(engines.map((e) => e.handle(get('/c/marketing/home'))));
     // Every instance sees it at once (no L1): the first re-fills, the others wait for it or find it.
@@ -68,13 +68,14 @@ describe('invalidation', () => {
     await engine.handle(get('/c/api/a'));
     await engine.handle(get('/c/api/b'));
     const redis = await clientFor(upstash);
-    const first = await bumpResourceGeneration(redis, 'dev', 'api', 'a');
-    expect((await engine.handle(get('/c/api/a'))).headers['x-cache']).toBe('MISS');
-    expect((await engine.handle(get('/c/api/b'))).headers['x-cache']).toBe('HIT');
-    // An evicted generation key must not bring back entries written before the bump (ABA).
+    const first = await bumpResourceGeneration({ cache: redis, guardrails: redis }, 'dev', 'api', 'a');
+    // An evicted generation mirror must not bring back entries written before the bump (ABA).
     await upstash.redis.del(first.key);
     expect((await engine.handle(get('/c/api/a'))).headers['x-cache']).toBe('MISS');
-    const second = await bumpResourceGeneration(redis, 'dev', 'api', 'a');
+    expect((await engine.handle(get('/c/api/b'))).headers['x-cache']).toBe('HIT');
+    await upstash.redis.del(first.key);
+    expect((await engine.handle(get('/c/api/a'))).headers['x-cache']).toBe('HIT');
+    const second = await bumpResourceGeneration({ cache: redis, guardrails: redis }, 'dev', 'api', 'a');
     expect(second.generation).not.toBe(first.generation);
   });
 
@@ -93,12 +94,12 @@ describe('invalidation', () => {
   it('bypass flags expire by themselves and report their state', async () => {
     const redis = await clientFor(upstash);
     expect(await getBypass(redis, 'dev', 'api')).toMatchObject({ enabled: false });
-    await setBypass(redis, 'dev', 'api', true, 60);
+    await setBypass({ cache: redis, guardrails: redis }, 'dev', 'api', true, 60);
     const on = await getBypass(redis, 'dev', 'api');
     expect(on.enabled).toBe(true);
     expect(on.ttlSeconds).toBeGreaterThan(55);
-    await expect(setBypass(redis, 'dev', 'api', true, 0)).rejects.toThrow(/ttlSeconds/);
-    await setBypass(redis, 'dev', 'api', false, 0);
+    await expect(setBypass({ cache: redis, guardrails: redis }, 'dev', 'api', true, 0)).rejects.toThrow(/ttlSeconds/);
+    await setBypass({ cache: redis, guardrails: redis }, 'dev', 'api', false, 0);
     expect(await getBypass(redis, 'dev', 'api')).toMatchObject({ enabled: false });
   });
 });

@@ -87,7 +87,7 @@ describe('alternating-users rotation', () => {
     // Full cache reads too: two engine instances on their own readers, serving a warmed page.
     const engines = await Promise.all([0, 1].map(async () => {
       const redis = await instance(metrics);
-      return new CacheRouter({ engine: new CacheEngine({ env: engineEnvironment(origin.url), redis, xfetchBeta: 0 }), cacheRedis: redis, redisTimeoutMs: 500 });
+      return new CacheRouter({ engine: new CacheEngine({ env: engineEnvironment(origin.url), redis, guardrails: redis, xfetchBeta: 0 }), cacheRedis: redis, redisTimeoutMs: 500 });
     }));
     expect((await engines[0].handle({ method: 'GET', path: '/c/marketing/home', headers: {}, query: {} })).headers['x-cache']).toBe('MISS');
     const load = startLoad(clients, KEY, 'cached-page');
