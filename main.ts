@@ -1,5 +1,5 @@
 import { App } from 'cdktn';
-import { ENVIRONMENT_NAMES, environment, validateEnvironment, type EnvironmentConfig } from './config';
+import { DEV_REMOTE_BACKEND, ENVIRONMENT_NAMES, environment, validateEnvironment, type EnvironmentConfig } from './config';
 import { DataStack } from './stacks/data-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
 import { RuntimeStack } from './stacks/runtime-stack';
@@ -40,7 +40,12 @@ if (require.main === module) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { printSynthSummary } = require('./scripts/synth-summary') as typeof import('./scripts/synth-summary');
   const started = Date.now();
-  const { app } = buildApp();
+  // DEV_STATE=s3: dev on the same encrypted S3 backend as staging and prod (local state holds credentials).
+  const devState = process.env.DEV_STATE ?? 'local';
+  if (devState !== 'local' && devState !== 's3') throw new Error(`DEV_STATE must be local or s3, got "${devState}"`);
+  const environments = ENVIRONMENT_NAMES.map((name) => environment(name))
+    .map((env) => (env.name === 'dev' && devState === 's3' ? { ...env, backend: DEV_REMOTE_BACKEND } : env));
+  const { app } = buildApp({ environments });
   app.synth();
   printSynthSummary(app.outdir, Date.now() - started);
 }

@@ -17,6 +17,7 @@ export const DEFAULT_DEPLOYMENT: DeploymentConfig = {
   api: {
     throttling: { rateLimit: 500, burstLimit: 1_000 },
     adminThrottling: { rateLimit: 10, burstLimit: 20 },
+    adminIamAuthorization: false,
   },
   scheduler: { maximumRetryAttempts: 3, maximumEventAgeSeconds: 3_600, deadLetterRetentionSeconds: 14 * 86_400 },
 };

@@ -32,6 +32,27 @@ function databases(env: EnvironmentName, paid: boolean): { cache: UpstashDatabas
   };
 }
 
+/** The environment's state key (bootstrap in docs/security.md): state holds credentials. */
+function stateKeyAlias(env: EnvironmentName, accountId: string): string {
+  return `arn:aws:kms:eu-central-1:${accountId}:alias/clarivum-${env}-terraform-state`;
+}
+
+/**
+ * The remote state `dev` uses when synthesized with `DEV_STATE=s3` (main.ts): the same encrypted,
+ * locked S3 backend as staging and prod. The default local state is plain files holding the Upstash
+ * default user's credentials, for a developer's own account only.
+ */
+export const DEV_REMOTE_BACKEND = {
+  type: 's3',
+  bucket: 'clarivum-terraform-state-dev',
+  key: 'cache-platform/terraform.tfstate',
+  region: 'eu-central-1',
+  kmsKeyId: stateKeyAlias('dev', '111111111111'),
+} as const;
+
+/** Shared environments: admin routes behind AWS IAM as well as the admin token. */
+const IAM_ADMIN_DEPLOYMENT = { ...DEFAULT_DEPLOYMENT, api: { ...DEFAULT_DEPLOYMENT.api, adminIamAuthorization: true } };
+
 const base = {
   upstashPrimaryRegion: 'eu-central-1',
   runtime: { maxItemBytes: 1024 * 1024, redisTimeoutMs: 500, maxInflight: 200, requestTimeoutMs: 10_000 },
@@ -76,9 +97,10 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
       key: 'cache-platform/terraform.tfstate',
       region: 'eu-central-1',
       dynamodbTable: 'clarivum-terraform-locks-staging',
+      kmsKeyId: stateKeyAlias('staging', '222222222222'),
     },
     runtime: base.runtime,
-    deployment: DEFAULT_DEPLOYMENT,
+    deployment: IAM_ADMIN_DEPLOYMENT,
   },
   prod: {
     name: 'prod',
@@ -100,12 +122,13 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
       key: 'cache-platform/terraform.tfstate',
       region: 'eu-central-1',
       dynamodbTable: 'clarivum-terraform-locks-prod',
+      kmsKeyId: stateKeyAlias('prod', '333333333333'),
     },
     runtime: { ...base.runtime, maxInflight: 500 },
     deployment: {
-      ...DEFAULT_DEPLOYMENT,
+      ...IAM_ADMIN_DEPLOYMENT,
       lambdas: { ...DEFAULT_DEPLOYMENT.lambdas, cache: { memoryMb: 1024, timeoutSeconds: 15, reservedConcurrency: 200 } },
-      api: { ...DEFAULT_DEPLOYMENT.api, throttling: { rateLimit: 2_000, burstLimit: 4_000 } },
+      api: { ...IAM_ADMIN_DEPLOYMENT.api, throttling: { rateLimit: 2_000, burstLimit: 4_000 } },
     },
   },
 };

@@ -80,7 +80,12 @@ export type BackendConfig =
       readonly region: string;
       /** DynamoDB lock table; when absent, S3 native locking (`use_lockfile`) is used. */
       readonly dynamodbTable?: string;
-      readonly kmsKeyId?: string;
+      /**
+       * ARN of the environment's customer managed key (or its alias) that encrypts the state: state
+       * holds the Upstash default user's credentials (docs/security.md). The bucket and key exist
+       * before the first deploy (bootstrap in docs/security.md).
+       */
+      readonly kmsKeyId: string;
     };
 
 export interface SchedulesConfig {
@@ -144,6 +149,12 @@ export interface ApiConfig {
   readonly throttling: ApiThrottlingConfig;
   /** Tighter throttling for the `/admin/*` routes. */
   readonly adminThrottling: ApiThrottlingConfig;
+  /**
+   * Admin routes take AWS IAM authorization (SigV4, checked by API Gateway) in front of the admin
+   * token, which stays as a second factor. Callers need `execute-api:Invoke` (the stack's
+   * admin-invoke policy). On in staging and prod.
+   */
+  readonly adminIamAuthorization: boolean;
 }
 
 export interface SchedulerRetryConfig {

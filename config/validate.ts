@@ -108,6 +108,7 @@ export function validateDeployment(field: string, d: DeploymentConfig, env: Envi
     `expected more than runtime.requestTimeoutMs (${env.runtime.requestTimeoutMs} ms) so the engine times out first`);
   validateThrottling(`${field}.api.throttling`, d.api.throttling);
   validateThrottling(`${field}.api.adminThrottling`, d.api.adminThrottling);
+  check(typeof d.api.adminIamAuthorization === 'boolean', `${field}.api.adminIamAuthorization`, d.api.adminIamAuthorization, 'expected true or false');
   check(d.api.adminThrottling.rateLimit <= d.api.throttling.rateLimit, `${field}.api.adminThrottling.rateLimit`,
     d.api.adminThrottling.rateLimit, `expected at most api.throttling.rateLimit (${d.api.throttling.rateLimit})`);
   const s = d.scheduler;
@@ -181,6 +182,8 @@ export function validateEnvironment(env: EnvironmentConfig): EnvironmentConfig {
   if (env.backend.type === 's3') {
     check(/^[a-z0-9][a-z0-9.-]{2,62}$/.test(env.backend.bucket), `${f}.backend.bucket`, env.backend.bucket, 'expected an S3 bucket name');
     check(env.backend.key.length > 0, `${f}.backend.key`, env.backend.key, 'expected a state key');
+    check(/^arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/.test(env.backend.kmsKeyId ?? ''), `${f}.backend.kmsKeyId`, env.backend.kmsKeyId,
+      'expected the ARN of the customer managed key (or alias) that encrypts the state: state holds credentials');
   } else {
     check(env.name === 'dev', `${f}.backend.type`, env.backend.type, 'only dev may use the local backend');
   }

@@ -1,4 +1,3 @@
-import { DataAwsSecretsmanagerSecretVersion } from '@cdktn/provider-aws/lib/data-aws-secretsmanager-secret-version';
 import { TerraformOutput } from 'cdktn';
 import type { Construct } from 'constructs';
 import { grafanaRuleGroups } from '../alerts/grafana';
@@ -18,14 +17,20 @@ import { PlatformStack, type PlatformStackProps } from './platform-stack';
 /** Labels alerts are grouped by in one notification. */
 const GROUP_BY = ['alertname', 'environment'];
 
+/** What the critical contact point holds until on-call admins put the real key into Grafana. */
+export const PAGERDUTY_KEY_PLACEHOLDER = 'set-in-grafana-see-docs-security-md';
+
 /**
  * `<env>-observability`: the environment's Grafana folder, Prometheus and CloudWatch data sources,
  * dashboards, alert rule groups (from alerts/rules.ts, the source the Prometheus rules file is
  * rendered from), contact points, message template and the notification policy routing by severity.
  *
- * Credentials: the provider reads `GRAFANA_AUTH` (a service account token) from the environment;
- * the PagerDuty integration key is read at plan time from the Secrets Manager secret named in
- * `alerting.pagerDutyIntegrationKeySecret` (created out of band by on-call admins). The notification
+ * Credentials: the provider reads `GRAFANA_AUTH` (a service account token) from the environment.
+ * The PagerDuty integration key never passes through Terraform (a data source would store it in this
+ * stack's state): the contact point is created with a placeholder whose later changes Terraform
+ * ignores, and on-call admins put the key from the Secrets Manager secret named in
+ * `alerting.pagerDutyIntegrationKeySecret` into Grafana once (docs/security.md); Grafana answers
+ * reads of it redacted, so a refresh does not bring it into state either. The notification
  * policy is the Grafana organisation's root policy, so each environment has its own Grafana
  * (`alerting.grafanaUrl`).
  */
@@ -91,18 +96,16 @@ export class ObservabilityStack extends PlatformStack {
     const title = `{{ template "cache-platform-${env.name}.title" . }}`;
     const message = `{{ template "cache-platform-${env.name}.message" . }}`;
 
-    const pagerDutyKey = new DataAwsSecretsmanagerSecretVersion(this, 'pagerduty-integration-key', {
-      secretId: env.alerting.pagerDutyIntegrationKeySecret,
-    });
     this.criticalContactPoint = new ContactPoint(this, 'contact-critical', {
       name: `cache-platform-${env.name}-critical`,
       pagerduty: [{
-        integrationKey: pagerDutyKey.secretString,
+        integrationKey: PAGERDUTY_KEY_PLACEHOLDER,
         severity: 'critical',
         summary: title,
         component: 'cache-platform',
         group: env.name,
       }],
+      lifecycle: { ignoreChanges: ['pagerduty'] },
       dependsOn: [template],
     });
     this.warningContactPoint = new ContactPoint(this, 'contact-warning', {

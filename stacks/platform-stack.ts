@@ -30,7 +30,7 @@ export abstract class PlatformStack extends TerraformStack {
         key: `${id}/${backend.key}`,
         region: backend.region,
         encrypt: true,
-        ...(backend.kmsKeyId ? { kmsKeyId: backend.kmsKeyId } : {}),
+        kmsKeyId: backend.kmsKeyId,
         ...(backend.dynamodbTable ? { dynamodbTable: backend.dynamodbTable } : { useLockfile: true }),
       });
     }

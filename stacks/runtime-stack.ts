@@ -1,6 +1,8 @@
+import { IamPolicy } from '@cdktn/provider-aws/lib/iam-policy';
 import type { Construct } from 'constructs';
 import { deploymentOf, type FunctionName } from '../config';
 import { HttpApi, type HttpRoute } from '../constructs/api/http-api';
+import { policyDocument } from '../constructs/iam/policy';
 import { BundledFunction } from '../constructs/lambda/bundled-function';
 import { ScheduledInvocations } from '../constructs/scheduling/scheduled-invocations';
 import type { EncryptedSecret } from '../constructs/secrets/encrypted-secret';
@@ -29,6 +31,8 @@ export class RuntimeStack extends PlatformStack {
   readonly functions: Readonly<Record<RuntimeFunctionName, BundledFunction>>;
   readonly api: HttpApi;
   readonly schedules: ScheduledInvocations;
+  /** Managed policy allowing the admin routes (when they take IAM authorization). */
+  readonly adminInvokePolicy?: IamPolicy;
 
   constructor(scope: Construct, id: string, props: RuntimeStackProps) {
     super(scope, id, props);
@@ -46,6 +50,7 @@ export class RuntimeStack extends PlatformStack {
         timeoutSeconds: settings.timeoutSeconds,
         reservedConcurrency: settings.reservedConcurrency,
         logRetentionDays: env.logRetentionDays,
+        logEncryptionKey: secrets.key,
         environment: { CACHE_ENV: env.name },
       });
       for (const [secret, envVar] of reads) f.grantSecretRead(secret, envVar);
@@ -66,11 +71,13 @@ export class RuntimeStack extends PlatformStack {
     this.functions.audit.addEnvironment(DATABASE_ID_ENV.cache, data.cache.databaseId);
     this.functions.audit.addEnvironment(DATABASE_ID_ENV.guardrails, data.guardrails.databaseId);
 
-    // The admin routes get their own, tighter throttling.
+    // The admin routes get their own, tighter throttling, and AWS IAM authorization where configured.
     const routes: HttpRoute[] = ROUTE_IDS.flatMap((id) => {
       const route = ROUTE_TABLE[id];
-      const throttling = route.function === 'admin' ? deployment.api.adminThrottling : undefined;
-      return route.methods.map((method) => ({ routeKey: `${method} ${route.path}`, handler: this.functions[route.function], throttling }));
+      const admin = route.function === 'admin';
+      const throttling = admin ? deployment.api.adminThrottling : undefined;
+      const authorization = admin && deployment.api.adminIamAuthorization ? 'AWS_IAM' as const : 'NONE' as const;
+      return route.methods.map((method) => ({ routeKey: `${method} ${route.path}`, handler: this.functions[route.function], throttling, authorization }));
     });
     this.api = new HttpApi(this, 'http-api', {
       apiName: `${names.prefix}-cache`,
@@ -78,7 +85,16 @@ export class RuntimeStack extends PlatformStack {
       routes,
       throttling: deployment.api.throttling,
       accessLogRetentionDays: env.logRetentionDays,
+      accessLogEncryptionKey: secrets.key,
     });
+    if (deployment.api.adminIamAuthorization) {
+      // Attached by the organisation to operator roles and CI: the only way past the admin routes' IAM check.
+      this.adminInvokePolicy = new IamPolicy(this, 'admin-invoke', {
+        name: `${names.prefix}-admin-api-invoke`,
+        description: `Calls the admin routes of the ${env.name} cache API (the admin token is still required)`,
+        policy: policyDocument([{ actions: ['execute-api:Invoke'], resources: routes.filter((r) => r.authorization === 'AWS_IAM').map((r) => this.api.routeInvokeArn(r.routeKey)) }]),
+      });
+    }
 
     this.schedules = new ScheduledInvocations(this, 'jobs', {
       namePrefix: names.prefix,

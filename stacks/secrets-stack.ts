@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { deploymentOf } from '../config';
 import { BundledFunction } from '../constructs/lambda/bundled-function';
 import { EncryptedSecret } from '../constructs/secrets/encrypted-secret';
+import { platformKeyPolicy } from '../constructs/secrets/key-policy';
 import type { UpstashDatabase } from '../constructs/upstash/upstash-database';
 import type { DatabaseRole } from '../contracts/database-roles';
 import { physicalNames } from '../contracts/naming';
@@ -52,9 +53,10 @@ export class SecretsStack extends PlatformStack {
     const recoveryWindowInDays = env.name === 'prod' ? 30 : 7;
 
     this.key = new KmsKey(this, 'key', {
-      description: `Encrypts the cache platform secrets of ${env.name}`,
+      description: `Encrypts the cache platform secrets and log groups of ${env.name}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
+      policy: platformKeyPolicy(env.aws.accountId, region),
     });
     new KmsAlias(this, 'key-alias', { name: `alias/${physical.prefix}-secrets`, targetKeyId: this.key.keyId });
 
@@ -96,6 +98,7 @@ export class SecretsStack extends PlatformStack {
       memoryMb: settings.memoryMb,
       timeoutSeconds: settings.timeoutSeconds,
       logRetentionDays: env.logRetentionDays,
+      logEncryptionKey: this.key,
     });
     this.rotationFunction.grantSecretRead(this.developerApiKey, SECRET_ID_ENV.developerApi);
     // Rotation outcomes go to the guardrails database's metrics (CacheRotationOverdue reads them).

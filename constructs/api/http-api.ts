@@ -3,6 +3,7 @@ import { Apigatewayv2Integration } from '@cdktn/provider-aws/lib/apigatewayv2-in
 import { Apigatewayv2Route } from '@cdktn/provider-aws/lib/apigatewayv2-route';
 import { Apigatewayv2Stage } from '@cdktn/provider-aws/lib/apigatewayv2-stage';
 import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
+import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import { Construct } from 'constructs';
 import { LOG_RETENTION_DAYS } from '../../config/validate';
 import type { BundledFunction } from '../lambda/bundled-function';
@@ -21,6 +22,8 @@ export interface HttpRoute {
   readonly handler: BundledFunction;
   /** Route-level throttling. @default - the stage's default throttling */
   readonly throttling?: Throttling;
+  /** `AWS_IAM`: API Gateway checks a SigV4 signature and `execute-api:Invoke` first. @default 'NONE' */
+  readonly authorization?: 'NONE' | 'AWS_IAM';
 }
 
 export interface HttpApiProps {
@@ -33,6 +36,8 @@ export interface HttpApiProps {
   readonly throttling: Throttling;
   /** Days CloudWatch keeps the access logs. @default 30 */
   readonly accessLogRetentionDays?: number;
+  /** Customer managed key that encrypts the access log group. @default - CloudWatch Logs' own encryption */
+  readonly accessLogEncryptionKey?: KmsKey;
 }
 
 const ROUTE_KEY = /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \/[A-Za-z0-9._~{}+/-]*$/;
@@ -116,6 +121,7 @@ export class HttpApi extends Construct {
         apiId: this.api.id,
         routeKey: r.routeKey,
         target: `integrations/${integration.id}`,
+        authorizationType: r.authorization ?? 'NONE',
       });
     }
     this.routes = routes;
@@ -123,6 +129,7 @@ export class HttpApi extends Construct {
     this.accessLogs = new CloudwatchLogGroup(this, 'access-logs', {
       name: `/aws/apigateway/${props.apiName}`,
       retentionInDays: retention,
+      kmsKeyId: props.accessLogEncryptionKey?.arn,
     });
     this.stage = new Apigatewayv2Stage(this, 'stage', {
       apiId: this.api.id,
@@ -145,6 +152,12 @@ export class HttpApi extends Construct {
 
   get apiId(): string {
     return this.api.id;
+  }
+
+  /** `execute-api:Invoke` ARN of a route on any stage, e.g. `POST /admin/invalidate`. */
+  routeInvokeArn(routeKey: string): string {
+    const [method, path] = routeKey.split(' ');
+    return `${this.api.executionArn}/*/${method}${path}`;
   }
 
   /** Base URL of the `$default` stage. */

@@ -1,5 +1,6 @@
 import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
 import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
+import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
 import { Lazy, TerraformAsset, AssetType, Token } from 'cdktn';
 import { Construct } from 'constructs';
@@ -39,6 +40,8 @@ export interface BundledFunctionProps {
   readonly reservedConcurrency?: number;
   /** Days CloudWatch keeps the function's logs; a value CloudWatch accepts. @default 30 */
   readonly logRetentionDays?: number;
+  /** Customer managed key that encrypts the log group (its key policy must let CloudWatch Logs use it). @default - CloudWatch Logs' own encryption */
+  readonly logEncryptionKey?: KmsKey;
   /** Environment variables (more can be added with `addEnvironment`). @default - none */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -94,6 +97,7 @@ export class BundledFunction extends Construct {
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: `/aws/lambda/${name}`,
       retentionInDays: retention,
+      kmsKeyId: props.logEncryptionKey?.arn,
     });
     this.role = new ServiceRole(this, 'role', {
       roleName: `${name}-fn`,

@@ -4,6 +4,8 @@ function withChange(change: (env: EnvironmentConfig) => EnvironmentConfig): () =
   return () => validateEnvironment(change(ENVIRONMENTS.prod));
 }
 
+const KEY = 'arn:aws:kms:eu-central-1:333333333333:alias/clarivum-prod-terraform-state';
+
 describe('environment config', () => {
   it.each(['dev', 'staging', 'prod'])('%s is valid', (name) => {
     expect(environment(name).name).toBe(name);
@@ -31,7 +33,8 @@ describe('environment config', () => {
     ['schedule', (e) => ({ ...e, schedules: { ...e.schedules, audit: 'every day' } }), /schedules\.audit = "every day"/],
     ['log retention', (e) => ({ ...e, logRetentionDays: 8 }), /logRetentionDays = 8/],
     ['local backend outside dev', (e) => ({ ...e, backend: { type: 'local' } }), /backend\.type = "local": only dev/],
-    ['s3 bucket', (e) => ({ ...e, backend: { type: 's3', bucket: 'X', key: 'k', region: 'eu-central-1' } }), /backend\.bucket = "X"/],
+    ['s3 bucket', (e) => ({ ...e, backend: { type: 's3', bucket: 'X', key: 'k', region: 'eu-central-1', kmsKeyId: KEY } }), /backend\.bucket = "X"/],
+    ['state key (state holds credentials)', (e) => ({ ...e, backend: { type: 's3', bucket: 'state', key: 'k', region: 'eu-central-1', kmsKeyId: 'aws/s3' } }), /backend\.kmsKeyId = "aws\/s3": expected the ARN of the customer managed key/],
     ['redis timeout', (e) => ({ ...e, runtime: { ...e.runtime, redisTimeoutMs: 0 } }), /runtime\.redisTimeoutMs = 0/],
   ])('rejects a bad %s naming the field and value', (_what, change, message) => {
     expect(withChange(change)).toThrow(message);

@@ -6,7 +6,7 @@ import { RULES_FILE } from '../../alerts/promtool-tests';
 import { ALERT_RULES } from '../../alerts/rules';
 import { composeExpr, type Comparison } from '../../alerts/types';
 import { environment } from '../../config';
-import { ObservabilityStack } from '../../stacks/observability-stack';
+import { ObservabilityStack, PAGERDUTY_KEY_PLACEHOLDER } from '../../stacks/observability-stack';
 import { checkAgainstSchema, formatProblems } from '../support/schema-check';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -47,14 +47,15 @@ describe('<env>-observability stack', () => {
     expect(Object.values(resources.grafana_rule_group as Json).flatMap((g: Json) => g.rule)).toHaveLength(ALERT_RULES.length);
   });
 
-  it('takes Grafana auth from the environment and the PagerDuty key from Secrets Manager, never a literal', () => {
+  it('takes Grafana auth from the environment; the PagerDuty key never enters Terraform (placeholder, changes ignored, no data source)', () => {
     const provider = (synth.provider as Json).grafana[0];
     expect(provider).toEqual({ url: env.alerting.grafanaUrl });
     const pagerduty = Object.values(resources.grafana_contact_point as Json).flatMap((c: Json) => c.pagerduty ?? []);
     expect(pagerduty).toHaveLength(1);
-    expect(pagerduty[0].integration_key).toMatch(/^\$\{data\.aws_secretsmanager_secret_version\.[\w-]+\.secret_string\}$/);
-    const secret = Object.values((synth.data as Json).aws_secretsmanager_secret_version as Json)[0] as Json;
-    expect(secret.secret_id).toBe(env.alerting.pagerDutyIntegrationKeySecret);
+    expect(pagerduty[0].integration_key).toBe(PAGERDUTY_KEY_PLACEHOLDER);
+    const critical = Object.values(resources.grafana_contact_point as Json).find((c: Json) => c.pagerduty) as Json;
+    expect(critical.lifecycle).toEqual({ ignore_changes: ['pagerduty'] });
+    expect(synth.data).toBeUndefined();
   });
 
   it('routes critical to PagerDuty and warnings and info to the webhook', () => {

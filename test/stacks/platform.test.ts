@@ -1,5 +1,5 @@
 import { Testing } from 'cdktn';
-import { ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentConfig } from '../../config';
+import { DEV_REMOTE_BACKEND, ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentConfig } from '../../config';
 import { buildApp } from '../../main';
 import { asList, inlinePolicies, leastPrivilegeViolations, scrubHashes } from '../support/cdk-test-kit';
 import { synthesizeApp } from './synthesized-app';
@@ -29,18 +29,26 @@ describe('backends', () => {
           key: `${env}-${name}/${backend.key}`,
           region: backend.region,
           encrypt: true,
+          kms_key_id: backend.kmsKeyId,
           dynamodb_table: backend.dynamodbTable,
         },
       });
     }
   });
 
+  it('puts dev on the same encrypted S3 backend when asked (DEV_STATE=s3 in main.ts)', () => {
+    const { stacks } = buildApp({ environments: [{ ...ENVIRONMENTS.dev, backend: DEV_REMOTE_BACKEND }] });
+    const tf = JSON.parse(Testing.synth(stacks.dev.data)).terraform;
+    expect(tf.backend.s3).toMatchObject({ bucket: DEV_REMOTE_BACKEND.bucket, encrypt: true, kms_key_id: DEV_REMOTE_BACKEND.kmsKeyId, use_lockfile: true });
+  });
+
   it('uses S3 native locking when no DynamoDB table is configured', () => {
     const prod = ENVIRONMENTS.prod;
-    const env: EnvironmentConfig = { ...prod, backend: { type: 's3', bucket: 'state-bucket', key: 'k.tfstate', region: 'eu-central-1' } };
+    const kmsKeyId = 'arn:aws:kms:eu-central-1:333333333333:alias/clarivum-prod-terraform-state';
+    const env: EnvironmentConfig = { ...prod, backend: { type: 's3', bucket: 'state-bucket', key: 'k.tfstate', region: 'eu-central-1', kmsKeyId } };
     const { stacks } = buildApp({ environments: [env] });
     const tf = JSON.parse(Testing.synth(stacks.prod.data)).terraform;
-    expect(tf.backend.s3).toEqual({ bucket: 'state-bucket', key: 'prod-data/k.tfstate', region: 'eu-central-1', encrypt: true, use_lockfile: true });
+    expect(tf.backend.s3).toEqual({ bucket: 'state-bucket', key: 'prod-data/k.tfstate', region: 'eu-central-1', encrypt: true, kms_key_id: kmsKeyId, use_lockfile: true });
   });
 
   it.each(OWN_STACKS)('%s stacks pin the AWS provider to the environment account and region', (name) => {

@@ -37,6 +37,7 @@ describe('<env>-runtime', () => {
       'aws_apigatewayv2_route x10', // the HTTP contract
       'aws_apigatewayv2_stage x1',
       'aws_cloudwatch_log_group x5', // four functions + access logs
+      'aws_iam_policy x1', // execute-api:Invoke on the admin routes, for operator roles (IAM authorization)
       'aws_iam_role x5', // four functions + scheduler
       'aws_iam_role_policy x18', // logs x4, secret reads x11, scheduler: invoke x2 + dead letters
       'aws_lambda_function x4',
@@ -55,6 +56,25 @@ describe('<env>-runtime', () => {
     const routed = Object.fromEntries(Object.values(resources(s, 'aws_apigatewayv2_route')).map((r) => [r.route_key, uriOf(r.target as string)]));
     expect(Object.keys(routed).sort()).toEqual(Object.keys(CONTRACT).sort());
     for (const [key, fn] of Object.entries(CONTRACT)) expect(routed[key]).toBe(ref(stack.functions[fn].function, 'invoke_arn'));
+  });
+
+  it.each(['dev', 'staging', 'prod'] as const)('%s: admin routes take AWS IAM authorization outside dev, every other route none', (name) => {
+    const routes = Object.values(resources(app.stack(`${name}-runtime`), 'aws_apigatewayv2_route'));
+    for (const route of routes) {
+      const admin = (route.route_key as string).includes(' /admin/');
+      expect([route.route_key, route.authorization_type]).toEqual([route.route_key, admin && name !== 'dev' ? 'AWS_IAM' : 'NONE']);
+    }
+    const policies = Object.values(resources(app.stack(`${name}-runtime`), 'aws_iam_policy'));
+    expect(policies).toHaveLength(name === 'dev' ? 0 : 1);
+  });
+
+  it('lets the admin-invoke policy call the admin routes and nothing else', () => {
+    const policy = Object.values(resources(s, 'aws_iam_policy'))[0];
+    const document = JSON.parse(policy.policy as string) as { Statement: { Action: string; Resource: string[] }[] };
+    expect(document.Statement).toHaveLength(1);
+    expect(document.Statement[0].Action).toBe('execute-api:Invoke');
+    expect(document.Statement[0].Resource.map((r) => r.replace(/^\$\{[^}]+\}/, 'API'))).toEqual(
+      ['API/*/POST/admin/invalidate', 'API/*/POST/admin/bypass', 'API/*/POST/admin/allowlist', 'API/*/GET/admin/status']);
   });
 
   it('throttles the stage from config, admin routes tighter, and logs access', () => {
