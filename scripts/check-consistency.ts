@@ -1,9 +1,10 @@
 /**
  * `npm run check:consistency -- [--seed S] [--duration 60s] [--history 10s] [--instances 4]
- * [--faults a,b | --skip-faults a,b]`: runs random concurrent histories with faults against the local
+ * [--faults a,b | --skip-faults a,b] [--verbose]`: runs random concurrent histories with faults against the local
  * stack, checks each one (test/consistency/checker.ts), prints every violation with a shrunk history,
  * and ends with `consistency: N histories, N operations, N violations`. Exit 0 with no violation,
- * 1 with some, 2 on wrong usage.
+ * 1 with some, 2 on wrong usage. The functions' own error logs (admin requests refused while Redis
+ * is faulty, as expected) are muted unless `--verbose`.
  */
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -12,7 +13,7 @@ import { FAULT_KINDS, type FaultKind } from '../test/consistency/faults';
 import { runConsistency } from '../test/consistency/run';
 
 const USAGE = `usage: npm run check:consistency -- [--seed <integer>] [--duration 60s] [--history 10s] [--instances 4]
-                                    [--faults <kind,...> | --skip-faults <kind,...>]
+                                    [--faults <kind,...> | --skip-faults <kind,...>] [--verbose]
 fault kinds: ${FAULT_KINDS.join(', ')}`;
 
 function faultList(value: string, option: string): FaultKind[] {
@@ -23,12 +24,14 @@ function faultList(value: string, option: string): FaultKind[] {
   return kinds as FaultKind[];
 }
 
-function options(argv: string[]): Parameters<typeof runConsistency>[0] | 'help' {
+type Options = Parameters<typeof runConsistency>[0] & { readonly verbose: boolean };
+
+function options(argv: string[]): Options | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
       seed: { type: 'string' }, duration: { type: 'string' }, history: { type: 'string' }, instances: { type: 'string' },
-      faults: { type: 'string' }, 'skip-faults': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      faults: { type: 'string' }, 'skip-faults': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
@@ -47,6 +50,7 @@ function options(argv: string[]): Parameters<typeof runConsistency>[0] | 'help' 
     historyMs: parseDurationSeconds(values.history ?? '10s', '--history') * 1000,
     instances,
     faults,
+    verbose: values.verbose === true,
   };
 }
 
@@ -62,6 +66,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (!opts.verbose) console.error = () => undefined;
   const summary = await runConsistency({ ...opts, log: (line) => process.stdout.write(`${line}\n`) });
   if (summary.violations.length > 0) process.stdout.write(`rerun with: npm run check:consistency -- --seed ${summary.seed}\n`);
   return summary.violations.length > 0 ? 1 : 0;

@@ -78,6 +78,7 @@ export async function runConsistency(opts: ConsistencyOptions): Promise<Consiste
   }
   const total = Object.values(byCheck).reduce((a, b) => a + b, 0);
   const line = `consistency: ${histories} histories, ${operations.toLocaleString('en-US')} operations, ${total.toLocaleString('en-US')} violations`;
+  log(`${(performance.now() - started) / 1000 | 0} s for ${histories} histories of ${Math.round(historyMs / 1000)} s; by check: ${Object.entries(byCheck).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   log(line);
   return { seed: opts.seed, histories, operations, violations: found, byCheck, elapsedMs: performance.now() - started, line };
 }
