@@ -11,8 +11,6 @@ export const FAULT_KINDS = [
   'redis-pause', 'redis-restart', 'redis-slow', 'upstash-500', 'upstash-garbage', 'eviction', 'key-loss', 'instance-freeze',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-/** The faults that lose keys of the cache database (what the eviction invariant is about). */
-export const KEY_LOSS_FAULTS: readonly FaultKind[] = ['eviction', 'key-loss', 'redis-restart'];
 
 /** Past the engine's 500 ms Redis timeout. */
 const SLOW_DELAY_MS = 800;
