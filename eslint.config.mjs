@@ -9,7 +9,7 @@ const FUNCTIONS = ['cache', 'admin', 'warmup', 'audit', 'rotation'];
 const TOOLS = ['local', 'cli', 'bench', 'scripts', 'test'];
 const IAC = ['stacks', 'constructs'];
 const MONITORING = ['alerts', 'dashboards'];
-const LAMBDA_LIBRARIES = ['shared', 'guardrails', 'engine', 'maintenance'];
+const LAMBDA_LIBRARIES = ['shared', 'guardrails', 'engine', 'maintenance', 'bootstrap'];
 
 const folderPattern = (folders) => `(^|/)(${folders.join('|')})(/|$)`;
 
@@ -54,13 +54,15 @@ export default tseslint.config(
     'contracts/ is the bottom layer: plain data and types every other folder agrees on; it imports nothing of the repository.', [NO_IAC_PACKAGES]),
   layer(['config/**/*.ts'], ['lambdas', ...MONITORING, ...IAC, ...TOOLS],
     'config/ imports only contracts/: the functions, stacks and monitoring read it.', [NO_IAC_PACKAGES]),
-  layer(['lambdas/shared/**/*.ts'], [...FUNCTIONS, 'guardrails', 'engine', 'maintenance', ...MONITORING, ...IAC, ...TOOLS],
+  layer(['lambdas/shared/**/*.ts'], [...FUNCTIONS, 'guardrails', 'engine', 'maintenance', 'bootstrap', ...MONITORING, ...IAC, ...TOOLS],
     'lambdas/shared is the lowest Lambda library: contracts and config only.', [NO_IAC_PACKAGES]),
-  layer(['lambdas/guardrails/**/*.ts'], [...FUNCTIONS, 'engine', 'maintenance', ...MONITORING, ...IAC, ...TOOLS],
+  layer(['lambdas/guardrails/**/*.ts'], [...FUNCTIONS, 'engine', 'maintenance', 'bootstrap', ...MONITORING, ...IAC, ...TOOLS],
     'lambdas/guardrails imports lambdas/shared, contracts and config only.', [NO_IAC_PACKAGES]),
-  layer(['lambdas/engine/**/*.ts'], [...FUNCTIONS, 'maintenance', ...MONITORING, ...IAC, ...TOOLS],
+  layer(['lambdas/engine/**/*.ts'], [...FUNCTIONS, 'maintenance', 'bootstrap', ...MONITORING, ...IAC, ...TOOLS],
     'lambdas/engine imports lambdas/guardrails, lambdas/shared, contracts and config only.', [NO_IAC_PACKAGES]),
-  layer(['lambdas/maintenance/**/*.ts'], [...FUNCTIONS, ...MONITORING, ...IAC, ...TOOLS],
+  layer(['lambdas/bootstrap/**/*.ts'], [...FUNCTIONS, 'engine', 'maintenance', ...MONITORING, ...IAC, ...TOOLS],
+    'lambdas/bootstrap (how every function starts) imports lambdas/shared, lambdas/guardrails, contracts and config only.', [NO_IAC_PACKAGES]),
+  layer(['lambdas/maintenance/**/*.ts'], [...FUNCTIONS, 'bootstrap', ...MONITORING, ...IAC, ...TOOLS],
     'lambdas/maintenance (what the cache function and the jobs share) imports the lower Lambda libraries, contracts and config only.', [NO_IAC_PACKAGES]),
   ...functionLayers,
   layer(['constructs/**/*.ts'], ['lambdas', 'stacks', ...MONITORING, ...TOOLS],

@@ -11,6 +11,7 @@ import { ADMIN_BUCKET } from '../guardrails/rate-limit-policies';
 import { rateLimitedResponse } from '../guardrails/rate-limit-decision';
 import type { RateLimiterManager } from '../guardrails/rate-limiter';
 import { bodyText, clientIp, header, json, jsonError, type HttpEvent, type HttpResult } from '../shared/http';
+import { functionLogger, type Logger } from '../shared/logger';
 import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
 import { parseDurationSeconds } from './duration';
 import { AdminError, describeCause, RedisUnavailableError, UnknownSurfaceError } from './errors';
@@ -46,6 +47,8 @@ export interface AdminApiDeps {
   readonly metrics?: MetricsRecorder;
   /** Called before each answer, e.g. to flush metrics (Lambda freezes after the response). */
   readonly beforeAnswer?: () => Promise<unknown>;
+  /** @default functionLogger('admin') */
+  readonly logger?: Logger;
   readonly prefixPurge?: Partial<PrefixPurgeLimits>;
   /** @default 200 */
   readonly logCapacity?: number;
@@ -77,6 +80,7 @@ const round = (ms: number): number => Math.round(ms * 100) / 100;
  */
 export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promise<HttpResult> {
   const metrics = deps.metrics ?? NOOP_METRICS;
+  const logger = deps.logger ?? functionLogger('admin');
   const now = deps.now ?? (() => performance.now());
   const manager = new CacheInvalidationManager({
     redis: deps.cacheRedis,
@@ -190,7 +194,7 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
     try {
       auth = await deps.authenticator.authenticate(event.headers);
     } catch (error) {
-      return errorResponse(new AdminError(503, 'auth_unavailable', 'the admin token store is unavailable; retry shortly'), event, error);
+      return errorResponse(new AdminError(503, 'admin_auth_unavailable', 'the admin token store is unavailable; retry shortly'), event, logger, error);
     }
     if (!auth.ok) return unauthorizedResponse(auth.reason);
     const who = callerIdentity(event, auth.identity);
@@ -201,7 +205,7 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
       try {
         requireJsonContentType(header(event.headers, 'content-type'));
       } catch (error) {
-        return withLimits(errorResponse(error, event));
+        return withLimits(errorResponse(error, event, logger));
       }
     }
 
@@ -211,14 +215,14 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
     try {
       validateIdempotencyKey(idempotencyKey);
     } catch (error) {
-      return withLimits(errorResponse(error, event));
+      return withLimits(errorResponse(error, event, logger));
     }
     const fingerprint = requestFingerprint('POST', route, bodyText(event));
     try {
       const result = await deps.idempotency.run('admin', idempotencyKey, fingerprint, async () => answer(call), who);
       return withLimits(result.response as HttpResult);
     } catch (error) {
-      return withLimits(errorResponse(new RedisUnavailableError('the idempotency check', error), event));
+      return withLimits(errorResponse(new RedisUnavailableError('the idempotency check', error), event, logger));
     }
   }
 
@@ -226,7 +230,7 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
     try {
       return await handlers[call.route](call);
     } catch (error) {
-      return errorResponse(error, call.event);
+      return errorResponse(error, call.event, logger);
     }
   }
 
@@ -236,7 +240,7 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
     try {
       outcome = await dispatch(event);
     } catch (error) {
-      outcome = { route: 'unmatched', result: errorResponse(error, event) };
+      outcome = { route: 'unmatched', result: errorResponse(error, event, logger) };
     }
     const method = event.requestContext?.http?.method?.toUpperCase() ?? 'OTHER';
     metrics.observe('http_request_duration_seconds', (now() - started) / 1000, {
@@ -292,7 +296,7 @@ function summary(detail: Omit<InvalidationOutcome, 'kind'>): Record<string, unkn
  * The answer for a failure. 4xx messages describe the caller's input; a 5xx never carries internal
  * text: the cause is logged under a request id the answer carries (body and `X-Request-Id`).
  */
-function errorResponse(error: unknown, event: HttpEvent, cause: unknown = error instanceof RedisUnavailableError ? error.cause : error): HttpResult {
+function errorResponse(error: unknown, event: HttpEvent, logger: Logger, cause: unknown = error instanceof RedisUnavailableError ? error.cause : error): HttpResult {
   if (error instanceof UnknownEventError) return jsonError(422, 'unknown_event', error.message);
   if (error instanceof EventDataError) return jsonError(400, 'invalid_event_data', error.message);
   if (error instanceof KeyError) return jsonError(400, error.code, error.message);
@@ -300,6 +304,6 @@ function errorResponse(error: unknown, event: HttpEvent, cause: unknown = error 
   if (error instanceof AdminError && error.status < 500) return jsonError(error.status, error.code, error.message);
   const known = error instanceof AdminError ? error : new AdminError(500, 'internal_error', 'the admin request failed unexpectedly');
   const requestId = event.requestContext?.requestId || randomUUID();
-  console.error(JSON.stringify({ level: 'error', message: 'admin request failed', requestId, code: known.code, cause: describeCause(cause) }));
+  logger.error('admin request failed', { requestId, code: known.code, cause: describeCause(cause) });
   return jsonError(known.status, known.code, `${known.message} (request id ${requestId})`, { 'x-request-id': requestId });
 }

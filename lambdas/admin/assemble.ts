@@ -5,6 +5,7 @@ import { IdempotencyStore } from '../guardrails/idempotency';
 import { policiesForEnvironment } from '../guardrails/rate-limit-policies';
 import { RateLimiterManager } from '../guardrails/rate-limiter';
 import type { HttpEvent, HttpResult } from '../shared/http';
+import type { Logger } from '../shared/logger';
 import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
 import { createAdminApi, type AdminApiDeps } from './admin-api';
 import { HitStatsReader } from './hit-stats';
@@ -20,6 +21,8 @@ export interface AssembleAdminApiOptions {
   /** @default NOOP_METRICS */
   readonly metrics?: MetricsRecorder;
   readonly beforeAnswer?: () => Promise<unknown>;
+  /** @default functionLogger('admin') */
+  readonly logger?: Logger;
   /** Overrides for tests and the dev server (prefix purge batch sizes, log capacity, loopback clients...). */
   readonly overrides?: Partial<Pick<AdminApiDeps, 'prefixPurge' | 'logCapacity' | 'maxBodyBytes' | 'rateLimiter' | 'allowLoopbackClients'>>;
 }
@@ -39,6 +42,7 @@ export function assembleAdminApi(options: AssembleAdminApiOptions): (event: Http
     hitStats: new HitStatsReader({ redis: options.guardrailsRedis, env }),
     metrics,
     beforeAnswer: options.beforeAnswer,
+    logger: options.logger,
     ...options.overrides,
   });
 }

@@ -1,8 +1,10 @@
+import type { ErrorCode } from '../../contracts/error-codes';
+
 /** An admin request that cannot be done as asked: answered with `status` and `{"error": code}`. */
 export class AdminError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

@@ -19,14 +19,12 @@
  *   quota is not measured (and the report says so: no `quota.source`).
  */
 import type { Context } from 'aws-lambda';
+import { FunctionContext, type FunctionContextOptions } from '../bootstrap/function-context';
 import { DATABASE_ID_ENV, SECRET_ID_ENV } from '../../contracts/secrets';
 import { DistributedLockCoordinator } from '../guardrails/lock-coordinator';
 import { parseDeveloperApiSecret } from '../shared/upstash-developer-api';
-import type { CredentialsSource } from '../shared/credentials';
-import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { SecretsManagerText } from '../shared/secrets-manager-credentials';
-import { createUpstashClient } from '../shared/upstash';
-import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
+import { EnvironmentVariables } from '../shared/environment-variables';
 import { JobFailedError } from '../maintenance/job-failed-error';
 import type { AuditReport } from './audit-report';
 import { CacheAuditor, type AuditRunOptions } from './cache-auditor';
@@ -40,10 +38,7 @@ export interface AuditEvent {
   readonly deleteMalformed?: boolean;
 }
 
-export interface AuditFunctionOptions {
-  readonly env?: NodeJS.ProcessEnv;
-  readonly cacheCredentials?: CredentialsSource;
-  readonly guardrailsCredentials?: CredentialsSource;
+export interface AuditFunctionOptions extends Omit<FunctionContextOptions, 'adminTokens'> {
   /** @default from the environment (see above) */
   readonly usage?: UsageStatsSource;
 }
@@ -84,51 +79,39 @@ export function parseAuditEvent(event: unknown): AuditEvent {
 
 /** The usage source the environment configures, or undefined (quota not measured). */
 export function usageSourceFromEnv(env: NodeJS.ProcessEnv): UsageStatsSource | undefined {
-  const configured = env.UPSTASH_STATS_SOURCE;
+  const variables = new EnvironmentVariables(env);
+  const configured = variables.optional('UPSTASH_STATS_SOURCE');
   if (configured) return /^https?:\/\//.test(configured) ? new UrlUsageSource(configured) : new FileUsageSource(configured.replace(/^file:\/\//, ''));
-  const secretId = env[SECRET_ID_ENV.developerApi];
+  const secretId = variables.optional(SECRET_ID_ENV.developerApi);
   if (!secretId) return undefined;
-  const cache = env[DATABASE_ID_ENV.cache];
-  const guardrails = env[DATABASE_ID_ENV.guardrails];
+  const cache = variables.optional(DATABASE_ID_ENV.cache);
+  const guardrails = variables.optional(DATABASE_ID_ENV.guardrails);
   if (!cache || !guardrails) throw new AuditInputError(`${SECRET_ID_ENV.developerApi} is set but ${DATABASE_ID_ENV.cache} or ${DATABASE_ID_ENV.guardrails} is not`);
   const secret = new SecretsManagerText({ secretId });
   return new DeveloperApiUsageSource({
     credentials: async () => parseDeveloperApiSecret(await secret.get(), secretId),
     databaseIds: { cache, guardrails },
-    baseUrl: env.UPSTASH_DEVELOPER_API_URL || undefined,
+    baseUrl: variables.optionalUrl('UPSTASH_DEVELOPER_API_URL'),
   });
 }
 
-const flag = (v: string | undefined): boolean => v === 'true' || v === '1';
-
-function positiveNumber(name: string, v: string | undefined, fallback: number): number {
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new AuditInputError(`${name} must be a number > 0, got "${v}"`);
-  return n;
-}
-
 export async function createAuditFunction(opts: AuditFunctionOptions = {}): Promise<AuditFunction> {
-  const env = opts.env ?? process.env;
-  const config = runtimeEnvironment(env);
-  const budgetSeconds = positiveNumber('AUDIT_BUDGET_SECONDS', env.AUDIT_BUDGET_SECONDS, DEFAULT_BUDGET_SECONDS);
-  const batchSize = positiveNumber('AUDIT_BATCH_SIZE', env.AUDIT_BATCH_SIZE, 500);
-  const metrics = new AggregatingMetricsRecorder();
-  const credentials = {
-    cache: databaseCredentials('cache', env, opts.cacheCredentials),
-    guardrails: databaseCredentials('guardrails', env, opts.guardrailsCredentials),
-  };
+  const ctx = new FunctionContext('audit', opts);
+  const { config, metrics, logger, variables } = ctx;
+  const budgetSeconds = variables.number('AUDIT_BUDGET_SECONDS', DEFAULT_BUDGET_SECONDS, { positive: true });
+  const batchSize = variables.number('AUDIT_BATCH_SIZE', 500, { positive: true, integer: true });
+  const dryRun = variables.flag('AUDIT_DRY_RUN');
+  const deleteMalformed = variables.flag('AUDIT_DELETE_MALFORMED');
+  const memoryBudgetBytes = variables.number('CACHE_MEMORY_BUDGET_BYTES', config.upstash.cache.memoryBudgetBytes, { positive: true });
   // A batch's inspection script runs longer than a single command: give it a wider timeout.
   const timeoutMs = Math.max(config.runtime.redisTimeoutMs, 5_000);
-  const cache = await createUpstashClient(credentials.cache, { timeoutMs, metrics, database: 'cache' });
-  const guardrails = await createUpstashClient(credentials.guardrails, { timeoutMs, metrics, database: 'guardrails' });
+  const cache = await ctx.database('cache', { timeoutMs });
+  const guardrails = await ctx.database('guardrails', { timeoutMs });
   const auditor = new CacheAuditor({
     env: config, cache, guardrails, metrics,
     locks: new DistributedLockCoordinator({ redis: guardrails }),
-    usage: opts.usage ?? usageSourceFromEnv(env),
-    memoryBudgetBytes: env.CACHE_MEMORY_BUDGET_BYTES
-      ? positiveNumber('CACHE_MEMORY_BUDGET_BYTES', env.CACHE_MEMORY_BUDGET_BYTES, 0)
-      : config.upstash.cache.memoryBudgetBytes,
+    usage: opts.usage ?? usageSourceFromEnv(ctx.env),
+    memoryBudgetBytes,
   });
 
   return async (event, context) => {
@@ -139,13 +122,14 @@ export async function createAuditFunction(opts: AuditFunctionOptions = {}): Prom
     const run: AuditRunOptions = {
       budgetMs,
       batchSize,
-      dryRun: input.dryRun ?? flag(env.AUDIT_DRY_RUN),
-      deleteMalformed: input.deleteMalformed ?? flag(env.AUDIT_DELETE_MALFORMED),
+      dryRun: input.dryRun ?? dryRun,
+      deleteMalformed: input.deleteMalformed ?? deleteMalformed,
       restart: input.restart,
     };
     const report = await auditor.run(run);
     await metrics.flush(guardrails);
-    console.log(JSON.stringify({ level: report.status === 'failed' ? 'error' : 'info', message: 'audit finished', ...report }));
+    if (report.status === 'failed') logger.error('audit finished', { ...report });
+    else logger.info('audit finished', { ...report });
     if (report.status === 'failed') throw new JobFailedError(report, `audit failed: ${report.errors.join('; ')}`);
     return report;
   };

@@ -15,59 +15,37 @@
  * - `METRICS_FLUSH_INTERVAL_MS` (default 5000) bounds what a frozen instance can lose;
  *   `POPULAR_SAMPLE_RATE` (default 0.1) is the share of reads counted for the warmup's popular list.
  */
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CacheEngine } from '../engine/cache-engine';
-import { AdminAuthenticator, adminTokensFromEnv, readRequiresAuth } from '../guardrails/admin-auth';
+import { FunctionContext, type FunctionContextOptions } from '../bootstrap/function-context';
+import { AdminAuthenticator, readRequiresAuth } from '../guardrails/admin-auth';
 import { InflightLimiter, backpressureSettings } from '../guardrails/backpressure';
 import { policiesForEnvironment } from '../guardrails/rate-limit-policies';
 import { RateLimiterManager } from '../guardrails/rate-limiter';
-import { SECRET_ID_ENV } from '../../contracts/secrets';
-import type { CredentialsSource } from '../shared/credentials';
 import { clientIp, queryOf, type HttpEvent, type HttpResult } from '../shared/http';
-import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
-import { SecretsManagerAdminTokens } from '../shared/secrets-manager-credentials';
-import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
-import { createUpstashClient } from '../shared/upstash';
 import { PopularRequests } from '../maintenance/popular-requests';
 import { httpHandler } from '../shared/per-container';
 import { CacheRouter } from './cache-router';
 
-export interface CacheFunctionOptions {
-  readonly env?: NodeJS.ProcessEnv;
-  /** Cache database credentials. @default - the `UPSTASH_CACHE_SECRET_ID` secret, else EnvCredentialsSource('UPSTASH_REDIS') */
-  readonly cacheCredentials?: CredentialsSource;
-  /**
-   * Guardrails database credentials. @default - the `UPSTASH_GUARDRAILS_SECRET_ID` secret, else
-   * EnvCredentialsSource('UPSTASH_GUARDRAILS') when `UPSTASH_GUARDRAILS_REST_URL` is set, else none
-   */
-  readonly guardrailsCredentials?: CredentialsSource;
-  /** The valid admin tokens. @default - the `ADMIN_TOKEN_SECRET_ID` secret, else adminTokensFromEnv(env) */
-  readonly adminTokens?: () => Promise<readonly string[]>;
-  /** Secrets Manager client of the secret readers. @default - a client for the function's region */
-  readonly secretsClient?: SecretsManagerClient;
-}
+/** See FunctionContextOptions. */
+export type CacheFunctionOptions = FunctionContextOptions;
 
 export type CacheFunction = (event: HttpEvent) => Promise<HttpResult>;
 
 /** Builds the function once per container: clients, limiter, engine. */
 export async function createCacheFunction(opts: CacheFunctionOptions = {}): Promise<CacheFunction> {
-  const env = opts.env ?? process.env;
-  const config = runtimeEnvironment(env);
+  const ctx = new FunctionContext('cache', opts);
+  const { config, metrics, variables } = ctx;
   const timeoutMs = config.runtime.redisTimeoutMs;
-  const metrics = new AggregatingMetricsRecorder({ flushIntervalMs: Number(env.METRICS_FLUSH_INTERVAL_MS ?? '5000') });
-  const client = opts.secretsClient;
-  const cacheSource = databaseCredentials('cache', env, opts.cacheCredentials, client);
-  const redis = await createUpstashClient(cacheSource, { timeoutMs, metrics, database: 'cache' });
+  // Every variable is read before the databases are reached, so a bad one is the error reported.
+  const popularSampleRate = variables.number('POPULAR_SAMPLE_RATE', 0.1, { min: 0, max: 1 });
+  const limits = backpressureSettings(config.runtime, ctx.env);
+  const readsRequireToken = readRequiresAuth(ctx.env);
+  const metricsPublic = variables.flag('METRICS_PUBLIC');
+  const redis = await ctx.database('cache');
   // Generations and bypass flags are authoritative there; also rate limits, metrics, popularity.
-  const guardrailsSource = databaseCredentials('guardrails', env, opts.guardrailsCredentials, client);
-  const guardrails = await createUpstashClient(guardrailsSource, { timeoutMs, metrics, database: 'guardrails' });
-  const adminTokenSecret = env[SECRET_ID_ENV.adminToken];
-  const tokens = opts.adminTokens
-    ?? (adminTokenSecret ? new SecretsManagerAdminTokens({ secretId: adminTokenSecret, client }).tokens : adminTokensFromEnv(env));
-  const adminAuth = new AdminAuthenticator({ tokens, metrics });
-  const popularSampleRate = Number(env.POPULAR_SAMPLE_RATE ?? '0.1');
+  const guardrails = await ctx.database('guardrails');
+  const adminAuth = new AdminAuthenticator({ tokens: ctx.adminTokens(), metrics });
   const popular = new PopularRequests({ redis: guardrails, env: config, sampleRate: popularSampleRate });
-  const limits = backpressureSettings(config.runtime, env);
   const engine = new CacheEngine({
     env: config,
     redis,
@@ -88,8 +66,8 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
     cacheRedis: redis,
     redisTimeoutMs: timeoutMs,
     adminAuth,
-    readsRequireToken: readRequiresAuth(env),
-    metricsPublic: env.METRICS_PUBLIC === 'true',
+    readsRequireToken,
+    metricsPublic,
     guardrails,
     inflight: new InflightLimiter({ maxInflight: limits.maxInflight, metrics }),
     afterNonRead: () => metrics.flushIfDue(guardrails),

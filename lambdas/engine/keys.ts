@@ -21,11 +21,12 @@
  * `.`, which keeps the mapping one-to-one (`resourceFromPath` / `pathFromResource`).
  */
 import { createHash } from 'node:crypto';
+import type { ErrorCode } from '../../contracts/error-codes';
 
 export class KeyError extends Error {
   /** HTTP status the caller should answer with. */
   readonly status = 400;
-  readonly code = 'bad_key';
+  readonly code = 'bad_key' satisfies ErrorCode;
   constructor(message: string) {
     super(message);
     this.name = 'KeyError';

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { checkApiToken, tokenFingerprint } from '../shared/api-tokens';
 import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
+import { EnvironmentVariables } from '../shared/environment-variables';
 import { header, jsonError, type Headers, type HttpResult } from '../shared/http';
 
 export type AuthFailureReason = 'missing' | 'invalid';
@@ -85,10 +86,7 @@ export function adminTokensFromEnv(env: NodeJS.ProcessEnv = process.env): () => 
  * Unset means public reads; anything but true/false/1/0 is a configuration error.
  */
 export function readRequiresAuth(env: NodeJS.ProcessEnv = process.env): boolean {
-  const raw = env.READ_REQUIRES_AUTH?.trim().toLowerCase();
-  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
-  if (raw === 'true' || raw === '1') return true;
-  throw new Error(`READ_REQUIRES_AUTH must be true or false, got ${JSON.stringify(env.READ_REQUIRES_AUTH)}`);
+  return new EnvironmentVariables(env).flag('READ_REQUIRES_AUTH');
 }
 
 /** The read path's check: passes without looking at headers when reads are public. */

@@ -1,6 +1,7 @@
 import type { RuntimeLimitsConfig } from '../../config/types';
 import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
 import { jsonError, type HttpResult } from '../shared/http';
+import { EnvironmentVariables } from '../shared/environment-variables';
 
 export interface InflightLimiterOptions {
   /** Requests this instance works on at once; more get 503 (`MAX_INFLIGHT`). */
@@ -87,18 +88,11 @@ export function backpressureSettings(
   defaults: Pick<RuntimeLimitsConfig, 'maxInflight' | 'requestTimeoutMs'>,
   env: NodeJS.ProcessEnv = process.env,
 ): BackpressureSettings {
+  const variables = new EnvironmentVariables(env);
   return {
-    maxInflight: positiveInt(env, 'MAX_INFLIGHT', defaults.maxInflight),
-    requestTimeoutMs: positiveInt(env, 'REQUEST_TIMEOUT_MS', defaults.requestTimeoutMs),
+    maxInflight: variables.number('MAX_INFLIGHT', defaults.maxInflight, POSITIVE_INTEGER),
+    requestTimeoutMs: variables.number('REQUEST_TIMEOUT_MS', defaults.requestTimeoutMs, POSITIVE_INTEGER),
   };
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
+const POSITIVE_INTEGER = { positive: true, integer: true } as const;

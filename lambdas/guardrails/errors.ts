@@ -1,6 +1,8 @@
+import type { ErrorCode } from '../../contracts/error-codes';
+
 /** Bad input to a guardrail (an IP, a TTL, an idempotency key): handlers answer 400 with `code`. */
 export class GuardrailInputError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: ErrorCode, message: string) {
     super(message);
     this.name = 'GuardrailInputError';
   }

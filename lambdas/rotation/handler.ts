@@ -2,62 +2,72 @@
  * Secrets Manager rotation function for the Upstash REST credentials secrets (one function serves
  * every such secret; the strategy and database id come from the secret's tags). See README.md.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import type { Redis } from '@upstash/redis';
-import { secretsManagerCredentialsFromEnv } from '../shared/secrets-manager-credentials';
-import { createUpstashClient } from '../shared/upstash';
+import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import { SECRET_ID_ENV } from '../../contracts/secrets';
+import { FunctionContext, type FunctionContextOptions } from '../bootstrap/function-context';
+import { EnvironmentVariables } from '../shared/environment-variables';
+import { functionLogger, type Logger } from '../shared/logger';
+import { perContainer } from '../shared/per-container';
+import { DEFAULT_UPSTASH_TIMEOUT_MS } from '../shared/upstash';
 import { recordRotationOutcome, type RotationOutcome } from './rotation-metrics';
 import { SecretRotator, type RotationStepResult } from './rotator';
-import { SECRET_ID_ENV } from '../../contracts/secrets';
 
-const logger = new Logger({ serviceName: 'upstash-rotation' });
-let rotator: SecretRotator | undefined;
-let guardrails: Promise<Redis | undefined> | undefined;
+/** See FunctionContextOptions (the rotation reads no cache database and no admin token). */
+export type RotationFunctionOptions = Pick<FunctionContextOptions, 'env' | 'guardrailsCredentials' | 'secretsClient'>;
+
+export type RotationFunction = (event: SecretsManagerRotationEvent) => Promise<void>;
 
 /** Builds the rotator from the function's environment (see README.md, "Environment"). */
-export function rotatorFromEnv(env: NodeJS.ProcessEnv, client: SecretsManagerClient = new SecretsManagerClient({})): SecretRotator {
-  const developerApiSecretId = env[SECRET_ID_ENV.developerApi];
-  if (!developerApiSecretId) throw new Error(`${SECRET_ID_ENV.developerApi} is not set: the rotation function needs the Developer API secret`);
-  const scheme = env.UPSTASH_REST_SCHEME || 'https';
-  if (scheme !== 'https' && scheme !== 'http') throw new Error(`UPSTASH_REST_SCHEME must be https or http, got "${scheme}"`);
+export function rotatorFromEnv(
+  env: NodeJS.ProcessEnv, client: SecretsManagerClient = new SecretsManagerClient({}), logger: Logger = functionLogger('rotation'),
+): SecretRotator {
+  const variables = new EnvironmentVariables(env);
   return new SecretRotator({
     client,
-    developerApiSecretId,
-    developerApiUrl: env.UPSTASH_DEVELOPER_API_URL || undefined,
-    restScheme: scheme,
+    developerApiSecretId: variables.required(SECRET_ID_ENV.developerApi, 'the rotation function needs the Developer API secret'),
+    developerApiUrl: variables.optionalUrl('UPSTASH_DEVELOPER_API_URL'),
+    restScheme: variables.oneOf('UPSTASH_REST_SCHEME', ['https', 'http'] as const, 'https'),
     logger,
   });
 }
 
-/** The guardrails database, when `UPSTASH_GUARDRAILS_SECRET_ID` is set (AWSCURRENT, read fresh per container). */
-function guardrailsFromEnv(env: NodeJS.ProcessEnv): Promise<Redis | undefined> {
-  const source = secretsManagerCredentialsFromEnv(SECRET_ID_ENV.guardrails, env);
-  return source ? createUpstashClient(source, { database: 'guardrails' }) : Promise.resolve(undefined);
+/** Builds the function once per container: the rotator, and the guardrails client its outcomes go to. */
+export async function createRotationFunction(opts: RotationFunctionOptions = {}): Promise<RotationFunction> {
+  const ctx = new FunctionContext('rotation', opts);
+  const { logger } = ctx;
+  const rotator = rotatorFromEnv(ctx.env, opts.secretsClient, logger);
+  // Outcomes go to the guardrails database's metrics (CacheRotationOverdue reads them) when one is
+  // configured; its client is built on first use, and again after a failure.
+  let guardrails: Promise<Redis> | undefined;
+  const record = async (outcome: RotationOutcome): Promise<void> => {
+    if (!ctx.hasDatabase('guardrails')) return;
+    try {
+      guardrails ??= ctx.database('guardrails', { timeoutMs: DEFAULT_UPSTASH_TIMEOUT_MS });
+      await recordRotationOutcome(await guardrails, outcome);
+    } catch (error) {
+      guardrails = undefined;
+      logger.warn('rotation metrics not recorded', { error: (error as Error).message });
+    }
+  };
+
+  return async (event) => {
+    let result: RotationStepResult;
+    try {
+      result = await rotator.rotate(event);
+    } catch (error) {
+      // Messages name secrets, versions and fields, never values; the error fails the step.
+      logger.error('rotation step failed', { step: event.Step, secretId: event.SecretId, versionId: event.ClientRequestToken, error: (error as Error).message });
+      await record({ ok: false });
+      throw error;
+    }
+    await record({ ok: true, finished: result.step === 'finishSecret', database: result.database });
+  };
 }
 
-async function record(outcome: RotationOutcome): Promise<void> {
-  try {
-    guardrails ??= guardrailsFromEnv(process.env);
-    const redis = await guardrails;
-    if (redis) await recordRotationOutcome(redis, outcome);
-  } catch (error) {
-    guardrails = undefined;
-    logger.warn('rotation metrics not recorded', { error: (error as Error).message });
-  }
-}
+const rotationFunction = perContainer(() => createRotationFunction());
 
 export async function handler(event: SecretsManagerRotationEvent): Promise<void> {
-  rotator ??= rotatorFromEnv(process.env);
-  let result: RotationStepResult;
-  try {
-    result = await rotator.rotate(event);
-  } catch (error) {
-    // Messages name secrets, versions and fields, never values; the error fails the step.
-    logger.error('rotation step failed', { step: event.Step, secretId: event.SecretId, versionId: event.ClientRequestToken, error: (error as Error).message });
-    await record({ ok: false });
-    throw error;
-  }
-  await record({ ok: true, finished: result.step === 'finishSecret', database: result.database });
+  return (await rotationFunction())(event);
 }

@@ -4,6 +4,7 @@
  * case-insensitive header lookup and the client IP.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { ErrorCode } from '../../contracts/error-codes';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
@@ -17,7 +18,8 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   };
 }
 
-export function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}): HttpResult {
+/** A JSON error answer; `code` is one of contracts/error-codes.ts. */
+export function jsonError(status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): HttpResult {
   return json(status, { error: code, message }, headers);
 }
 

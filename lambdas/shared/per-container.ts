@@ -1,4 +1,5 @@
 import { jsonError, type HttpEvent, type HttpResult } from './http';
+import { functionLogger } from './logger';
 
 type HttpFunction = (event: HttpEvent) => Promise<HttpResult>;
 
@@ -18,17 +19,20 @@ export function perContainer<T>(build: () => Promise<T>): () => Promise<T> {
 }
 
 /**
- * The Lambda entry point of an HTTP function built per container: a build failure (missing
- * configuration, unreadable secret) answers 503 JSON and is logged, never a stack trace.
+ * The Lambda entry point of an HTTP function built per container: the HTTP API's request id is the
+ * correlation id of the function's log lines; a build failure (missing configuration, unreadable
+ * secret) answers 503 JSON and is logged, never a stack trace.
  */
 export function httpHandler(name: string, build: () => Promise<HttpFunction>): HttpFunction {
   const fn = perContainer(build);
+  const logger = functionLogger(name);
   return async (event) => {
+    logger.setCorrelationId(event.requestContext?.requestId);
     let ready: HttpFunction;
     try {
       ready = await fn();
     } catch (e) {
-      console.error(JSON.stringify({ level: 'error', message: `${name} function is not configured`, error: (e as Error).message }));
+      logger.error(`${name} function is not configured`, { error: (e as Error).message });
       return jsonError(503, 'not_configured', `the ${name} function is not configured; see its logs`);
     }
     return ready(event);

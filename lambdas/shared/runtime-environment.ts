@@ -9,6 +9,7 @@ import type { EnvironmentConfig, SurfaceConfig } from '../../config/types';
 import type { DatabaseRole } from '../../contracts/database-roles';
 import { SECRET_ID_ENV } from '../../contracts/secrets';
 import { EnvCredentialsSource, type CredentialsSource } from './credentials';
+import { EnvironmentVariables } from './environment-variables';
 import { secretsManagerCredentialsFromEnv } from './secrets-manager-credentials';
 
 /** `ORIGIN_<SURFACE>`: the surface name upper-cased, dashes as underscores. */
@@ -18,8 +19,9 @@ export function originOverrideVariable(surface: string): string {
 
 /** Applies `ORIGIN_<SURFACE>` overrides. */
 export function withOriginOverrides(config: EnvironmentConfig, env: NodeJS.ProcessEnv): EnvironmentConfig {
+  const variables = new EnvironmentVariables(env);
   const surfaces: SurfaceConfig[] = config.surfaces.map((s) => {
-    const override = env[originOverrideVariable(s.name)];
+    const override = variables.optionalUrl(originOverrideVariable(s.name));
     return override ? { ...s, originUrl: override } : s;
   });
   return { ...config, surfaces };
@@ -27,7 +29,7 @@ export function withOriginOverrides(config: EnvironmentConfig, env: NodeJS.Proce
 
 /** The validated environment named by `CACHE_ENV`, with origin overrides applied. */
 export function runtimeEnvironment(env: NodeJS.ProcessEnv): EnvironmentConfig {
-  return withOriginOverrides(environment(env.CACHE_ENV ?? 'dev'), env);
+  return withOriginOverrides(environment(new EnvironmentVariables(env).string('CACHE_ENV', 'dev')), env);
 }
 
 const LOCAL_PREFIX: Readonly<Record<DatabaseRole, string>> = { cache: 'UPSTASH_REDIS', guardrails: 'UPSTASH_GUARDRAILS' };

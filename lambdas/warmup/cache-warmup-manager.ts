@@ -27,6 +27,7 @@ import { NOOP_METRICS } from '../shared/metrics/recorder';
 import { resolveTarget, validateWarmupManifest, type ResolvedTarget } from './manifest';
 import { OriginThrottle } from './origin-throttle';
 import type { PopularRequests } from '../maintenance/popular-requests';
+import { functionLogger, type Logger } from '../shared/logger';
 
 export type WarmupOutcome = 'warmed' | 'skipped' | 'failed';
 
@@ -82,6 +83,8 @@ export interface CacheWarmupManagerOptions {
   readonly metrics?: MetricsRecorder;
   /** @default Date.now */
   readonly clock?: () => number;
+  /** @default functionLogger('warmup') */
+  readonly logger?: Logger;
 }
 
 export const warmupLockKey = (env: string): string => `${env}:job:warmup`;
@@ -230,7 +233,7 @@ export class CacheWarmupManager {
           results.push(r.stored ? this.result(t, 'warmed', ms, undefined, r.status) : this.result(t, 'failed', ms, r.reason ?? 'error', r.status));
         } catch (e) {
           results.push(this.result(t, 'failed', this.clock() - started, 'error'));
-          console.error(JSON.stringify({ level: 'error', message: 'warmup refresh failed', key: t.key, error: (e as Error).message }));
+          (this.opts.logger ?? functionLogger('warmup')).error('warmup refresh failed', { key: t.key, error: (e as Error).message });
         }
       }
     };

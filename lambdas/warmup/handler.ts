@@ -10,22 +10,16 @@
  * a surface's origin.
  */
 import type { Context } from 'aws-lambda';
+import { FunctionContext, type FunctionContextOptions } from '../bootstrap/function-context';
 import { WARMUP_MANIFESTS, type WarmupManifest } from '../../config/warmup-manifest';
 import type { FetchFn } from '../engine/origin';
 import { DistributedLockCoordinator } from '../guardrails/lock-coordinator';
-import type { CredentialsSource } from '../shared/credentials';
-import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
-import { createUpstashClient } from '../shared/upstash';
 import { CacheWarmupManager, createWarmupEngine, type WarmupReport } from './cache-warmup-manager';
-import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
 import { JobFailedError } from '../maintenance/job-failed-error';
 import { PopularRequests } from '../maintenance/popular-requests';
 import { perContainer } from '../shared/per-container';
 
-export interface WarmupFunctionOptions {
-  readonly env?: NodeJS.ProcessEnv;
-  readonly cacheCredentials?: CredentialsSource;
-  readonly guardrailsCredentials?: CredentialsSource;
+export interface WarmupFunctionOptions extends Omit<FunctionContextOptions, 'adminTokens'> {
   /** @default WARMUP_MANIFESTS[<environment>] */
   readonly manifest?: WarmupManifest;
   /** Origin HTTP client. @default globalThis.fetch */
@@ -38,17 +32,11 @@ export type WarmupFunction = (event?: unknown, context?: Pick<Context, 'getRemai
 const INVOCATION_MARGIN_MS = 20_000;
 
 export async function createWarmupFunction(opts: WarmupFunctionOptions = {}): Promise<WarmupFunction> {
-  const env = opts.env ?? process.env;
-  const config = runtimeEnvironment(env);
+  const ctx = new FunctionContext('warmup', opts);
+  const { config, metrics, logger } = ctx;
   const manifest = opts.manifest ?? WARMUP_MANIFESTS[config.name];
-  const metrics = new AggregatingMetricsRecorder();
-  const credentials = {
-    cache: databaseCredentials('cache', env, opts.cacheCredentials),
-    guardrails: databaseCredentials('guardrails', env, opts.guardrailsCredentials),
-  };
-  const timeoutMs = config.runtime.redisTimeoutMs;
-  const cache = await createUpstashClient(credentials.cache, { timeoutMs, metrics, database: 'cache' });
-  const guardrails = await createUpstashClient(credentials.guardrails, { timeoutMs, metrics, database: 'guardrails' });
+  const cache = await ctx.database('cache');
+  const guardrails = await ctx.database('guardrails');
   const manager = new CacheWarmupManager({
     env: config,
     engine: createWarmupEngine({ env: config, redis: cache, guardrails, manifest, metrics, fetch: opts.fetch }),
@@ -57,6 +45,7 @@ export async function createWarmupFunction(opts: WarmupFunctionOptions = {}): Pr
     locks: new DistributedLockCoordinator({ redis: guardrails }),
     popular: new PopularRequests({ redis: guardrails, env: config }),
     metrics,
+    logger,
   });
   return async (_event, context) => {
     const remaining = context?.getRemainingTimeInMillis();
@@ -64,8 +53,9 @@ export async function createWarmupFunction(opts: WarmupFunctionOptions = {}): Pr
     // Awaited: Lambda freezes after the answer. A failed flush only loses this run's samples.
     await metrics.flush(guardrails);
     const { targets, ...summary } = report;
-    console.log(JSON.stringify({ level: report.status === 'failed' ? 'error' : 'info', message: 'warmup finished', ...summary,
-      failedTargets: targets.filter((t) => t.outcome === 'failed') }));
+    const fields = { ...summary, failedTargets: targets.filter((t) => t.outcome === 'failed') };
+    if (report.status === 'failed') logger.error('warmup finished', fields);
+    else logger.info('warmup finished', fields);
     if (report.status === 'failed') throw new JobFailedError(report, `warmup failed: ${report.error ?? 'unknown error'}`);
     return report;
   };

@@ -3,6 +3,7 @@ import { SECRET_ID_ENV, secretNames } from '../../contracts/secrets';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
 import { ADMIN_TOKEN, httpEvent, parseBody } from './helpers';
+import { captureLogs } from '../support/captured-logs';
 
 describe('admin Lambda entry point', () => {
   let cache: TestUpstash;
@@ -20,13 +21,13 @@ describe('admin Lambda entry point', () => {
     const saved = { ...process.env };
     delete process.env.UPSTASH_REDIS_REST_URL;
     delete process.env.UPSTASH_GUARDRAILS_REST_URL;
-    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logs = captureLogs();
     try {
       const result = await handler(httpEvent({ path: '/admin/status' }));
       expect(result.statusCode).toBe(503);
       expect(parseBody(result).error).toBe('not_configured');
     } finally {
-      error.mockRestore();
+      logs.restore();
       process.env = saved;
     }
   });

@@ -9,6 +9,7 @@ import { tokenFingerprint } from '../../lambdas/shared/api-tokens';
 import { startDevServer } from '../../local/dev-server';
 import { send, type Reply, type SendOptions } from './client';
 import { snapshot, startStack, type Stack } from './stack';
+import { captureLogs } from '../support/captured-logs';
 
 let stack: Stack;
 const COUNTING_KEYS = /^(metrics:|dev:rl:)/;
@@ -131,7 +132,7 @@ describe('tokens are at least 32 characters', () => {
 
 describe('no internal error text reaches a client', () => {
   it('a 503 while the cache database fails names no Redis error and carries a request id that the log has', async () => {
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logs = captureLogs();
     stack.dev.upstash.cache.setFault('http500');
     try {
       const res = await admin('/admin/invalidate', { body: { keys: [KEY] }, headers: bearer(stack.adminTokens[8]) });
@@ -142,10 +143,10 @@ describe('no internal error text reaches a client', () => {
       const requestId = res.headers['x-request-id'];
       expect(requestId).toMatch(/^[\w-]{8,}$/);
       expect(body.message).toContain(requestId);
-      const logged = errors.mock.calls.flat().map(String).find((line) => line.includes(requestId));
-      expect(logged).toMatch(/"cause":".*injected fault/);
+      const logged = logs.lines().find((line) => line.requestId === requestId);
+      expect(logged).toMatchObject({ level: 'ERROR', message: 'admin request failed', cause: expect.stringMatching(/injected fault/) });
     } finally {
-      errors.mockRestore();
+      logs.restore();
       stack.dev.upstash.cache.setFault('none');
     }
   });

@@ -6,6 +6,7 @@ import { SECRET_ID_ENV, secretNames } from '../../contracts/secrets';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { captureLogs } from '../support/captured-logs';
 
 let cache: TestUpstash;
 let guardrails: TestUpstash;
@@ -134,14 +135,14 @@ describe('cache Lambda handler', () => {
     const saved = { ...process.env };
     delete process.env.UPSTASH_REDIS_REST_URL;
     delete process.env[SECRET_ID_ENV.cache];
-    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logs = captureLogs();
     try {
       const res = await handler(event('GET', '/c/api/x'));
       expect(res.statusCode).toBe(503);
       expect(JSON.parse(res.body as string)).toEqual({ error: 'not_configured', message: expect.any(String) });
       expect(res.body).not.toMatch(/\n\s+at /);
     } finally {
-      error.mockRestore();
+      logs.restore();
       process.env = saved;
     }
   });

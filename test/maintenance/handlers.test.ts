@@ -11,6 +11,7 @@ import { createWarmupFunction } from '../../lambdas/warmup/handler';
 import { JobFailedError } from '../../lambdas/maintenance/job-failed-error';
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { captureLogs } from '../support/captured-logs';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'upstash-stats.json');
 let cache: TestUpstash;
@@ -48,16 +49,16 @@ beforeEach(async () => {
 
 test('the warmup function warms the dev manifest, answers its report and flushes its metrics', async () => {
   const run = await createWarmupFunction({ env: env() });
-  const logged = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  const logged = captureLogs();
   try {
     const report = await run();
     const n = WARMUP_MANIFESTS.dev.targets.length;
     expect(report).toMatchObject({ job: 'warmup', status: 'completed', env: 'dev', total: n, warmed: n });
     expect(origin.requests()).toBe(n);
     expect(origin.log().every((r) => r.path.startsWith('/m/') || r.path.startsWith('/a/'))).toBe(true);
-    expect(JSON.parse(String(logged.mock.calls[0]?.[0]))).toMatchObject({ message: 'warmup finished', warmed: n });
+    expect(logged.lines()).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'warmup finished', warmed: n, service: 'cache-platform-warmup' }));
   } finally {
-    logged.mockRestore();
+    logged.restore();
   }
   const text = await renderMetrics(guardrails.redis);
   expect(text).toMatch(/cache_warmup_entries_total\{[^}]*namespace="marketing"[^}]*outcome="warmed"[^}]*\} 5/);
@@ -67,14 +68,14 @@ test('the warmup function warms the dev manifest, answers its report and flushes
 test('the audit function reads the quota from the stats source and records the ratio', async () => {
   await cache.redis.set('dev:marketing:home:default', 'not an envelope', { ex: 600 });
   const run = await createAuditFunction({ env: env() });
-  const logged = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  const logged = captureLogs();
   try {
     const report = await run({}, { getRemainingTimeInMillis: () => 120_000 });
     expect(report).toMatchObject({ job: 'audit', status: 'completed', scanned: 1, budgetMs: 90_000 });
     expect(report.findings.corrupt.fixed).toBe(1);
     expect(report.quota.source).toBe(`file:${FIXTURE}`);
   } finally {
-    logged.mockRestore();
+    logged.restore();
   }
   const text = await renderMetrics(guardrails.redis);
   expect(text).toMatch(/upstash_monthly_quota_ratio\{[^}]*database="cache"[^}]*\} 0\.6123456\b/);
@@ -85,12 +86,12 @@ test('the audit function reads the quota from the stats source and records the r
 
 test('a failed audit throws after logging its report, so the scheduler retries', async () => {
   const run = await createAuditFunction({ env: { ...env(), UPSTASH_STATS_SOURCE: '/nonexistent/{database}.json' } });
-  const logged = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  const logged = captureLogs();
   try {
     await expect(run({ dryRun: true })).rejects.toThrow(JobFailedError);
-    expect(JSON.parse(String(logged.mock.calls[0]?.[0]))).toMatchObject({ level: 'error', status: 'failed', dryRun: true });
+    expect(logged.lines()).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'audit finished', status: 'failed', dryRun: true }));
   } finally {
-    logged.mockRestore();
+    logged.restore();
   }
 });
 

@@ -43,7 +43,7 @@ describe('rotation handler', () => {
     }
     const lines = written.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.step).filter(Boolean)).toEqual(expect.arrayContaining(['createSecret', 'setSecret', 'testSecret', 'finishSecret']));
-    expect(lines.every((l) => l.service === 'upstash-rotation')).toBe(true);
+    expect(lines.every((l) => l.service === 'cache-platform-rotation')).toBe(true);
     const text = written.join('');
     const current = h.current();
     expect(text).not.toContain(current.token);

@@ -1,4 +1,5 @@
 import { httpHandler, perContainer } from '../../lambdas/shared/per-container';
+import { captureLogs } from '../support/captured-logs';
 
 describe('perContainer', () => {
   it('builds once and reuses the result', async () => {
@@ -23,17 +24,17 @@ describe('perContainer', () => {
 describe('httpHandler', () => {
   it('answers 503 JSON without a stack when the function cannot be built, then recovers', async () => {
     let fail = true;
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logs = captureLogs();
     const handler = httpHandler('demo', async () => {
       if (fail) throw new Error('missing UPSTASH_REDIS_REST_URL');
       return async () => ({ statusCode: 204, headers: {} });
     });
-    const first = await handler({} as never);
+    const first = await handler({ requestContext: { requestId: 'req-1' } } as never);
     expect(first.statusCode).toBe(503);
     expect(JSON.parse(first.body as string)).toEqual({ error: 'not_configured', message: 'the demo function is not configured; see its logs' });
-    expect(errors).toHaveBeenCalledTimes(1);
+    expect(logs.lines()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'demo function is not configured', error: 'missing UPSTASH_REDIS_REST_URL', correlation_id: 'req-1' })]);
     fail = false;
     expect((await handler({} as never)).statusCode).toBe(204);
-    errors.mockRestore();
+    logs.restore();
   });
 });
