@@ -1,5 +1,5 @@
 export * from './types';
 export { DEV_REMOTE_BACKEND, ENVIRONMENTS, environment } from './environments';
 export { defaultSurfaces, DEFAULT_READ_POLICY } from './surfaces';
-export { ConfigError, validateEnvironment, validateSurface, validateRateLimit, validateDeployment, LOG_RETENTION_DAYS, UPSTASH_GLOBAL_REGIONS } from './validate';
+export { ConfigError, validateEnvironment, validateSurface, validateRateLimit, validateDeployment } from './validate';
 export { DEFAULT_DEPLOYMENT, deploymentOf } from './deployment';

@@ -19,16 +19,6 @@ const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const SCHEDULE = /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
 
-/** Retention periods CloudWatch Logs accepts, in days. */
-export const LOG_RETENTION_DAYS: readonly number[] = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
-
-/** Regions an Upstash global database can use as primary or read region (provider 2.0.1). */
-export const UPSTASH_GLOBAL_REGIONS: readonly string[] = [
-  'us-east-1', 'us-west-1', 'us-west-2', 'eu-central-1', 'eu-west-1', 'sa-east-1', 'ap-southeast-1', 'ap-southeast-2',
-];
-
 function check(ok: boolean, field: string, value: unknown, expected: string): void {
   if (!ok) throw new ConfigError(field, value, expected);
 }
@@ -147,12 +137,8 @@ export function validateEnvironment(env: EnvironmentConfig): EnvironmentConfig {
   check(AWS_REGION.test(env.aws.region), `${f}.aws.region`, env.aws.region, 'expected an AWS region such as eu-central-1');
   check(ACCOUNT_ID.test(env.aws.accountId), `${f}.aws.accountId`, env.aws.accountId, 'expected 12 digits');
   check(AWS_REGION.test(env.upstash.primaryRegion), `${f}.upstash.primaryRegion`, env.upstash.primaryRegion, 'expected a region such as eu-central-1');
-  check(UPSTASH_GLOBAL_REGIONS.includes(env.upstash.primaryRegion), `${f}.upstash.primaryRegion`, env.upstash.primaryRegion,
-    `expected an Upstash global region (${UPSTASH_GLOBAL_REGIONS.join(', ')})`);
   env.upstash.readRegions.forEach((r, i) => {
     check(AWS_REGION.test(r), `${f}.upstash.readRegions[${i}]`, r, 'expected a region such as us-east-1');
-    check(UPSTASH_GLOBAL_REGIONS.includes(r), `${f}.upstash.readRegions[${i}]`, r,
-      `expected an Upstash global region (${UPSTASH_GLOBAL_REGIONS.join(', ')})`);
     check(env.upstash.readRegions.indexOf(r) === i, `${f}.upstash.readRegions[${i}]`, r, 'read regions must be unique');
     check(r !== env.upstash.primaryRegion, `${f}.upstash.readRegions[${i}]`, r, 'a read region must differ from the primary region');
   });
@@ -173,8 +159,8 @@ export function validateEnvironment(env: EnvironmentConfig): EnvironmentConfig {
   }
   check(!/minute/.test(env.schedules.rotation), `${f}.schedules.rotation`, env.schedules.rotation,
     'Secrets Manager rotates at most every 4 hours: use cron(...) or rate(N hours|days)');
-  check(LOG_RETENTION_DAYS.includes(env.logRetentionDays), `${f}.logRetentionDays`, env.logRetentionDays,
-    `expected a CloudWatch retention value (${LOG_RETENTION_DAYS.join(', ')})`);
+  // The AWS and Upstash value sets (CloudWatch retentions, Upstash regions) are the constructs' to
+  // check, eagerly, while the app is built.
   check(/^https:\/\//.test(env.alerting.warningWebhookUrl), `${f}.alerting.warningWebhookUrl`, env.alerting.warningWebhookUrl, 'expected an https URL');
   check(env.alerting.pagerDutyIntegrationKeySecret.length > 0, `${f}.alerting.pagerDutyIntegrationKeySecret`,
     env.alerting.pagerDutyIntegrationKeySecret, 'expected a secret name');

@@ -53,7 +53,10 @@ export class RuntimeStack extends PlatformStack {
         logEncryptionKey: secrets.key,
         environment: { CACHE_ENV: env.name },
       });
-      for (const [secret, envVar] of reads) f.grantSecretRead(secret, envVar);
+      for (const [secret, envVar] of reads) {
+        secret.grantRead(f);
+        f.addEnvironment(envVar, secret.secretArn);
+      }
       return f;
     };
     const cacheDb: [EncryptedSecret, string] = [secrets.cacheCredentials, SECRET_ID_ENV.cache];

@@ -100,9 +100,11 @@ export class SecretsStack extends PlatformStack {
       logRetentionDays: env.logRetentionDays,
       logEncryptionKey: this.key,
     });
-    this.rotationFunction.grantSecretRead(this.developerApiKey, SECRET_ID_ENV.developerApi);
+    this.developerApiKey.grantRead(this.rotationFunction);
+    this.rotationFunction.addEnvironment(SECRET_ID_ENV.developerApi, this.developerApiKey.secretArn);
     // Rotation outcomes go to the guardrails database's metrics (CacheRotationOverdue reads them).
-    this.rotationFunction.grantSecretRead(this.guardrailsCredentials, SECRET_ID_ENV.guardrails);
+    this.guardrailsCredentials.grantRead(this.rotationFunction);
+    this.rotationFunction.addEnvironment(SECRET_ID_ENV.guardrails, this.guardrailsCredentials.secretArn);
 
     for (const s of [this.cacheCredentials, this.guardrailsCredentials]) {
       s.seedPlaceholder(UNSEEDED_SECRET_STRING);

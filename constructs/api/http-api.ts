@@ -5,7 +5,7 @@ import { Apigatewayv2Stage } from '@cdktn/provider-aws/lib/apigatewayv2-stage';
 import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import { Construct } from 'constructs';
-import { LOG_RETENTION_DAYS } from '../../config/validate';
+import { LOG_RETENTION_DAYS } from '../logs/log-retention';
 import type { BundledFunction } from '../lambda/bundled-function';
 
 export interface Throttling {

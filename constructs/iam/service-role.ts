@@ -3,6 +3,7 @@ import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy';
 import { Token } from 'cdktn';
 import { Construct } from 'constructs';
 import { policyDocument, validateStatement, type PolicyStatement } from './policy';
+import type { IGrantable } from './grantable';
 
 export interface ServiceRoleProps {
   /** Physical role name (at most 64 characters of `[A-Za-z0-9+=,.@_-]`). */
@@ -22,7 +23,7 @@ export interface ServiceRoleProps {
  * An IAM role for one AWS service with inline, least-privilege policies. Grants add one named
  * inline policy each; statements with `*` on scoped actions are refused at construction time.
  */
-export class ServiceRole extends Construct {
+export class ServiceRole extends Construct implements IGrantable {
   readonly role: IamRole;
   private readonly policyIds = new Set<string>();
 
@@ -51,6 +52,11 @@ export class ServiceRole extends Construct {
         }],
       }),
     });
+  }
+
+  /** A role is its own grantee. */
+  get grantPrincipal(): ServiceRole {
+    return this;
   }
 
   get roleArn(): string {

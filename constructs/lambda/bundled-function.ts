@@ -4,10 +4,10 @@ import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
 import { Lazy, TerraformAsset, AssetType, Token } from 'cdktn';
 import { Construct } from 'constructs';
-import { LOG_RETENTION_DAYS } from '../../config/validate';
+import { LOG_RETENTION_DAYS } from '../logs/log-retention';
 import { bundleLambda, type LambdaBundle } from '../bundling/lambda-bundle';
+import type { IGrantable } from '../iam/grantable';
 import { ServiceRole } from '../iam/service-role';
-import type { EncryptedSecret } from '../secrets/encrypted-secret';
 
 /** The Lambda runtime every bundle targets (see `BUNDLE_TARGET`). */
 // The newest Node.js runtime AWS provider 6.66 accepts: its runtime enum comes from aws-sdk-go-v2, which
@@ -49,9 +49,10 @@ export interface BundledFunctionProps {
 /**
  * A Node.js 22 arm64 Lambda whose code is bundled by esbuild at synth time into a deterministic,
  * content-addressed zip, with its own role (logs to its own log group only), a log group with
- * retention, and `grant*` methods so IAM stays inside the construct.
+ * retention. Resources grant to it (`secret.grantRead(fn)`: it is an `IGrantable`); it grants
+ * invoking itself (`grantInvoke`).
  */
-export class BundledFunction extends Construct {
+export class BundledFunction extends Construct implements IGrantable {
   readonly function: LambdaFunction;
   readonly role: ServiceRole;
   readonly logGroup: CloudwatchLogGroup;
@@ -131,6 +132,11 @@ export class BundledFunction extends Construct {
     });
   }
 
+  /** Grants given to the function go to its execution role. */
+  get grantPrincipal(): ServiceRole {
+    return this.role;
+  }
+
   get functionName(): string {
     return this.function.functionName;
   }
@@ -154,9 +160,9 @@ export class BundledFunction extends Construct {
     this.variables[key] = value;
   }
 
-  /** Lets `role` invoke this function (and its versions) and nothing else. */
-  grantInvoke(role: ServiceRole, policyId = `invoke-${this.node.id}`): void {
-    role.addPolicy(policyId, [
+  /** Lets `grantee` invoke this function (and its versions) and nothing else. */
+  grantInvoke(grantee: IGrantable, policyId = `invoke-${this.node.id}`): void {
+    grantee.grantPrincipal.addPolicy(policyId, [
       { actions: ['lambda:InvokeFunction'], resources: [this.functionArn, `${this.functionArn}:*`] },
     ]);
   }
@@ -172,14 +178,5 @@ export class BundledFunction extends Construct {
       principal,
       sourceArn,
     });
-  }
-
-  /**
-   * Lets this function read `secret` (its value and the key via Secrets Manager only) and, when
-   * `envVar` is given, tells the function where the secret is through that variable.
-   */
-  grantSecretRead(secret: EncryptedSecret, envVar?: string): void {
-    secret.grantRead(this.role);
-    if (envVar) this.addEnvironment(envVar, secret.secretArn);
   }
 }

@@ -5,7 +5,7 @@ import { SecretsmanagerSecretVersion } from '@cdktn/provider-aws/lib/secretsmana
 import { Token } from 'cdktn';
 import { Construct } from 'constructs';
 import type { PolicyStatement } from '../iam/policy';
-import type { ServiceRole } from '../iam/service-role';
+import type { IGrantable } from '../iam/grantable';
 import type { BundledFunction } from '../lambda/bundled-function';
 
 export interface EncryptedSecretProps {
@@ -84,9 +84,9 @@ export class EncryptedSecret extends Construct {
     };
   }
 
-  /** Lets `role` read the current value: `GetSecretValue`/`DescribeSecret` and `kms:Decrypt` via Secrets Manager. */
-  grantRead(role: ServiceRole): void {
-    role.addPolicy(`read-${this.node.id}`, [
+  /** Lets `grantee` read the current value: `GetSecretValue`/`DescribeSecret` and `kms:Decrypt` via Secrets Manager. */
+  grantRead(grantee: IGrantable): void {
+    grantee.grantPrincipal.addPolicy(`read-${this.node.id}`, [
       { actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resources: [this.secretArn] },
       this.viaSecretsManager(['kms:Decrypt']),
     ]);
@@ -97,8 +97,8 @@ export class EncryptedSecret extends Construct {
    * read, write a pending version, move stages; the key only via the service. No
    * `GetRandomPassword` on `*` (the AWS template's): Upstash issues the tokens, never AWS.
    */
-  grantRotation(role: ServiceRole): void {
-    role.addPolicy(`rotate-${this.node.id}`, [
+  grantRotation(grantee: IGrantable): void {
+    grantee.grantPrincipal.addPolicy(`rotate-${this.node.id}`, [
       {
         actions: [
           'secretsmanager:DescribeSecret',
@@ -125,7 +125,7 @@ export class EncryptedSecret extends Construct {
     }
     const fn = options.rotationFunction;
     const permission = fn.allowInvokeFrom(`rotate-${this.node.id}`, 'secretsmanager.amazonaws.com', this.secretArn);
-    this.grantRotation(fn.role);
+    this.grantRotation(fn);
     this.rotation = new SecretsmanagerSecretRotation(this, 'rotation', {
       secretId: this.secret.id,
       rotationLambdaArn: fn.functionArn,

@@ -1,7 +1,11 @@
 import { Token } from 'cdktn';
 import { Construct } from 'constructs';
-import { UPSTASH_GLOBAL_REGIONS } from '../../config/validate';
 import { RedisDatabase } from '../../providers/generated/upstash/redis-database';
+
+/** Regions an Upstash global database can use as primary or read region (provider 2.0.1). */
+export const UPSTASH_GLOBAL_REGIONS: readonly string[] = [
+  'us-east-1', 'us-west-1', 'us-west-2', 'eu-central-1', 'eu-west-1', 'sa-east-1', 'ap-southeast-1', 'ap-southeast-2',
+];
 
 export interface UpstashDatabaseProps {
   /** Database name in Upstash (lowercase `[a-z0-9-]`, at most 63 characters). */

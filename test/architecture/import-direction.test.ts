@@ -46,6 +46,7 @@ const WRONG_WAY: readonly Case[] = [
   importing('alerts/x.ts', '../lambdas/shared/metrics/render'),
   importing('dashboards/x.ts', '../stacks/runtime-stack'),
   importing('constructs/lambda/x.ts', '../../stacks/runtime-stack'),
+  importing('constructs/lambda/x.ts', '../../config/validate'),
   importing('contracts/x.ts', '../config'),
   importing('config/x.ts', '../lambdas/shared/http'),
 ];

@@ -31,7 +31,6 @@ describe('environment config', () => {
     ['rate limit', (e) => ({ ...e, surfaces: [{ ...e.surfaces[0], rateLimit: { ...e.surfaces[0].rateLimit, limit: -1 } }] }), /rateLimit\.limit = -1/],
     ['fail mode', (e) => ({ ...e, surfaces: [{ ...e.surfaces[0], rateLimit: { ...e.surfaces[0].rateLimit, failMode: 'maybe' as never } }] }), /failMode = "maybe"/],
     ['schedule', (e) => ({ ...e, schedules: { ...e.schedules, audit: 'every day' } }), /schedules\.audit = "every day"/],
-    ['log retention', (e) => ({ ...e, logRetentionDays: 8 }), /logRetentionDays = 8/],
     ['local backend outside dev', (e) => ({ ...e, backend: { type: 'local' } }), /backend\.type = "local": only dev/],
     ['s3 bucket', (e) => ({ ...e, backend: { type: 's3', bucket: 'X', key: 'k', region: 'eu-central-1', kmsKeyId: KEY } }), /backend\.bucket = "X"/],
     ['state key (state holds credentials)', (e) => ({ ...e, backend: { type: 's3', bucket: 'state', key: 'k', region: 'eu-central-1', kmsKeyId: 'aws/s3' } }), /backend\.kmsKeyId = "aws\/s3": expected the ARN of the customer managed key/],

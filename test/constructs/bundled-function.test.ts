@@ -74,11 +74,12 @@ describe('BundledFunction', () => {
     }]);
   });
 
-  it('grantSecretRead reads only that secret, decrypts only via Secrets Manager, and sets the variable', () => {
+  it('a secret granted to it is read only that secret, decrypted only via Secrets Manager, found through its variable', () => {
     const { stack, fn } = make();
     const key = new KmsKey(stack, 'key', { enableKeyRotation: true });
     const secret = new EncryptedSecret(stack, 'creds', { secretName: 'clarivum/test/creds', description: 'd', key, region: 'eu-central-1' });
-    fn.grantSecretRead(secret, 'CREDS_SECRET_ID');
+    secret.grantRead(fn);
+    fn.addEnvironment('CREDS_SECRET_ID', secret.secretArn);
     const s = synth(stack);
     const read = inlinePolicies(s).find((p) => p.name === 'read-creds')!;
     expect(read.statements).toEqual([

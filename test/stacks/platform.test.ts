@@ -90,8 +90,8 @@ describe('stack validations and snapshots', () => {
 
 describe('invalid config', () => {
   it('fails synth naming the field and the value', () => {
-    const bad: EnvironmentConfig = { ...ENVIRONMENTS.staging, upstash: { ...ENVIRONMENTS.staging.upstash, primaryRegion: 'eu-north-1' } };
-    expect(() => buildApp({ environments: [bad] })).toThrow(/environments\.staging\.upstash\.primaryRegion = "eu-north-1": expected an Upstash global region/);
+    const bad: EnvironmentConfig = { ...ENVIRONMENTS.staging, upstash: { ...ENVIRONMENTS.staging.upstash, primaryRegion: 'Frankfurt' } };
+    expect(() => buildApp({ environments: [bad] })).toThrow(/environments\.staging\.upstash\.primaryRegion = "Frankfurt": expected a region/);
   });
 
   it('fails synth on a bad deployment setting', () => {
