@@ -2,20 +2,14 @@ import { TerraformOutput } from 'cdktn';
 import type { Construct } from 'constructs';
 import { grafanaRuleGroups } from '../alerts/grafana';
 import { renderPrometheusConfig } from '../alerts/scrape-config';
+import { GrafanaAlerting } from '../constructs/grafana/grafana-alerting';
 import { buildDashboards } from '../dashboards';
 import { observabilityUids, type ObservabilityUids } from '../dashboards/uids';
-import { ContactPoint } from '../providers/generated/grafana/contact-point';
 import { Dashboard } from '../providers/generated/grafana/dashboard';
 import { DataSource } from '../providers/generated/grafana/data-source';
 import { Folder } from '../providers/generated/grafana/folder';
-import { MessageTemplate } from '../providers/generated/grafana/message-template';
-import { NotificationPolicy, type NotificationPolicyPolicy } from '../providers/generated/grafana/notification-policy';
 import { GrafanaProvider } from '../providers/generated/grafana/provider';
-import { RuleGroup } from '../providers/generated/grafana/rule-group';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
-
-/** Labels alerts are grouped by in one notification. */
-const GROUP_BY = ['alertname', 'environment'];
 
 /** What the critical contact point holds until on-call admins put the real key into Grafana. */
 export const PAGERDUTY_KEY_PLACEHOLDER = 'set-in-grafana-see-docs-security-md';
@@ -40,10 +34,8 @@ export class ObservabilityStack extends PlatformStack {
   readonly prometheus: DataSource;
   readonly cloudwatch: DataSource;
   readonly dashboards: Dashboard[];
-  readonly ruleGroups: RuleGroup[];
-  readonly criticalContactPoint: ContactPoint;
-  readonly warningContactPoint: ContactPoint;
-  readonly notificationPolicy: NotificationPolicy;
+  /** Rule groups, contact points and the notification policy. */
+  readonly alerting: GrafanaAlerting;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -80,58 +72,13 @@ export class ObservabilityStack extends PlatformStack {
       dependsOn: [this.prometheus, this.cloudwatch],
     }));
 
-    this.ruleGroups = grafanaRuleGroups({ prometheusUid: uids.prometheus, environment: env.name }).map((group) =>
-      new RuleGroup(this, `rules-${group.name}`, {
-        name: group.name,
-        folderUid: this.folder.uid,
-        intervalSeconds: group.intervalSeconds,
-        rule: group.rule,
-        dependsOn: [this.prometheus],
-      }));
-
-    const template = new MessageTemplate(this, 'message-template', {
+    this.alerting = new GrafanaAlerting(this, 'alerting', {
       name: `cache-platform-${env.name}`,
-      template: messageTemplate(env.name),
-    });
-    const title = `{{ template "cache-platform-${env.name}.title" . }}`;
-    const message = `{{ template "cache-platform-${env.name}.message" . }}`;
-
-    this.criticalContactPoint = new ContactPoint(this, 'contact-critical', {
-      name: `cache-platform-${env.name}-critical`,
-      pagerduty: [{
-        integrationKey: PAGERDUTY_KEY_PLACEHOLDER,
-        severity: 'critical',
-        summary: title,
-        component: 'cache-platform',
-        group: env.name,
-      }],
-      lifecycle: { ignoreChanges: ['pagerduty'] },
-      dependsOn: [template],
-    });
-    this.warningContactPoint = new ContactPoint(this, 'contact-warning', {
-      name: `cache-platform-${env.name}-warning`,
-      webhook: [{ url: env.alerting.warningWebhookUrl, title, message }],
-      dependsOn: [template],
-    });
-
-    const route = (severity: string, contactPoint: ContactPoint, repeatInterval: string): NotificationPolicyPolicy => ({
-      matcher: [{ label: 'severity', match: '=', value: severity }],
-      contactPoint: contactPoint.name,
-      groupBy: GROUP_BY,
-      groupWait: severity === 'critical' ? '30s' : '1m',
-      repeatInterval,
-    });
-    this.notificationPolicy = new NotificationPolicy(this, 'notification-policy', {
-      contactPoint: this.warningContactPoint.name,
-      groupBy: GROUP_BY,
-      groupWait: '1m',
-      groupInterval: '5m',
-      repeatInterval: '12h',
-      policy: [
-        route('critical', this.criticalContactPoint, '1h'),
-        route('warning', this.warningContactPoint, '12h'),
-        route('info', this.warningContactPoint, '24h'),
-      ],
+      folderUid: this.folder.uid,
+      ruleGroups: grafanaRuleGroups({ prometheusUid: uids.prometheus, environment: env.name }),
+      ruleGroupsDependOn: [this.prometheus],
+      pagerDuty: { integrationKeyPlaceholder: PAGERDUTY_KEY_PLACEHOLDER, component: 'cache-platform', group: env.name },
+      warningWebhookUrl: env.alerting.warningWebhookUrl,
     });
 
     new TerraformOutput(this, 'prometheus_config', {
@@ -146,17 +93,4 @@ export class ObservabilityStack extends PlatformStack {
 function dashboardKey(uid: string | undefined, environment: string): string {
   if (!uid) throw new Error('every dashboard needs a UID');
   return uid.replace(new RegExp(`-${environment}$`), '');
-}
-
-/** Notification title and body shared by every contact point: summary, description, runbook. */
-function messageTemplate(environment: string): string {
-  const name = `cache-platform-${environment}`;
-  return [
-    `{{ define "${name}.title" }}[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.environment }}){{ end }}`,
-    `{{ define "${name}.message" }}{{ range .Alerts }}`,
-    '{{ .Labels.severity | toUpper }}: {{ .Annotations.summary }}',
-    '{{ .Annotations.description }}',
-    'Runbook: {{ .Annotations.runbook_url }}',
-    '{{ end }}{{ end }}',
-  ].join('\n');
 }
