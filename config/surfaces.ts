@@ -12,7 +12,9 @@ export const DEFAULT_READ_POLICY: RateLimitPolicy = {
 
 /**
  * Cache surfaces. TTLs follow the operations runbook: marketing pages 30 min with
- * stale-while-revalidate, API responses 5 min.
+ * stale-while-revalidate, API responses 5 min. Marketing pages are public and cheap to serve from
+ * the cache, so their rate limit counts only origin-bound reads (a hit costs one Upstash command;
+ * hits are bounded by the HTTP API's throttling); the API keeps the exact, every-request limit.
  */
 export function defaultSurfaces(originBase: string): SurfaceConfig[] {
   return [
@@ -24,7 +26,7 @@ export function defaultSurfaces(originBase: string): SurfaceConfig[] {
       varyQuery: ['lang'],
       varyHeaders: ['accept-language'],
       storedHeaders: ['content-type', 'content-language', 'last-modified'],
-      rateLimit: DEFAULT_READ_POLICY,
+      rateLimit: { ...DEFAULT_READ_POLICY, scope: 'origin-bound' },
       originTimeoutMs: 5_000,
     },
     {

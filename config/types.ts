@@ -11,6 +11,16 @@ export type RateLimitAlgorithm = 'sliding-window' | 'fixed-window' | 'token-buck
 /** What happens to a request when the rate limiter cannot reach Redis in time. */
 export type FailMode = 'open' | 'closed';
 
+/**
+ * Which reads a surface's policy counts in Redis.
+ * - `every-request` (exact): every read is checked in the guardrails database, in parallel with the
+ *   cache lookup; 5,000 concurrent reads at limit 100 let exactly 100 through.
+ * - `origin-bound`: only reads that go to the origin (miss, stale, bypass) are checked, after the
+ *   lookup; a fresh hit costs no guardrails command. Hits are bounded by the HTTP API's throttling
+ *   instead, and a client this instance has refused is refused on hits too until its window resets.
+ */
+export type RateLimitScope = 'every-request' | 'origin-bound';
+
 export interface RateLimitPolicy {
   /** @default 'sliding-window' */
   readonly algorithm: RateLimitAlgorithm;
@@ -24,6 +34,8 @@ export interface RateLimitPolicy {
   readonly failMode: FailMode;
   /** Timeout of the limiter's own Redis call, far below the library's silent 5 s. */
   readonly timeoutMs: number;
+  /** Which reads are counted in Redis (see {@link RateLimitScope}). @default 'every-request' */
+  readonly scope?: RateLimitScope;
 }
 
 export interface SurfaceConfig {

@@ -36,6 +36,8 @@ export function validateRateLimit(field: string, p: RateLimitPolicy): void {
   check(p.keyBy === 'ip' || p.keyBy === 'api-key', `${field}.keyBy`, p.keyBy, 'expected ip or api-key');
   check(p.failMode === 'open' || p.failMode === 'closed', `${field}.failMode`, p.failMode, 'expected open or closed');
   positiveInt(`${field}.timeoutMs`, p.timeoutMs, 5_000);
+  check(p.scope === undefined || p.scope === 'every-request' || p.scope === 'origin-bound', `${field}.scope`, p.scope,
+    'expected every-request or origin-bound');
 }
 
 export function validateSurface(field: string, s: SurfaceConfig): void {

@@ -4,7 +4,7 @@
  * `@upstash/redis` client cannot tell it from Upstash: `POST /`, `/pipeline`, `/multi-exec`, bearer
  * tokens (standard, read-only, ACL-user tokens), base64 replies, sync tokens, Upstash error shapes,
  * and `/subscribe/<channel>` / `/psubscribe/<pattern>` event streams.
- * Test hooks: request counting, a request log and injected faults.
+ * Test hooks: request counting, billed-command counting, a request log and injected faults.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,6 +56,12 @@ export interface LocalUpstashServer {
   /** HTTP requests received (every method and status, faults included) since start or reset. */
   requestCount(): number;
   resetRequestCount(): void;
+  /**
+   * Commands received since start or reset, by upper-case name, counted as Upstash bills them:
+   * each command of a pipeline or transaction once, a script (`EVAL`, `EVALSHA`) once whatever it runs.
+   */
+  billedCommands(): Readonly<Record<string, number>>;
+  resetBilledCommands(): void;
   /** The last requests that ran commands (at most 10,000), oldest first. */
   commandLog(): readonly LoggedRequest[];
   clearCommandLog(): void;
@@ -166,6 +172,7 @@ export async function startUpstashServer(opts: UpstashServerOptions): Promise<Lo
   let fault: FaultMode = 'none';
   let faultBudget = 0;
   let log: LoggedRequest[] = [];
+  let billed: Record<string, number> = {};
   const streams = new Set<{ stop(): void }>();
 
   function nextSyncToken(): string {
@@ -263,6 +270,10 @@ export async function startUpstashServer(opts: UpstashServerOptions): Promise<Lo
   }
 
   function pushLog(entry: LoggedRequest): void {
+    for (const command of entry.commands) {
+      const name = String(command[0] ?? '').toUpperCase();
+      billed[name] = (billed[name] ?? 0) + 1;
+    }
     // Cut long arguments so a benchmark writing large values does not fill memory with the log.
     const cut = (arg: string): string => (arg.length > LOG_ARG_CHARS ? `${arg.slice(0, LOG_ARG_CHARS)}…` : arg);
     log.push({ endpoint: entry.endpoint, commands: entry.commands.map((c) => c.map(cut)) });
@@ -294,6 +305,8 @@ export async function startUpstashServer(opts: UpstashServerOptions): Promise<Lo
     get readOnlyToken() { return tokens.readOnlyToken; },
     requestCount: () => requests,
     resetRequestCount: () => { requests = 0; },
+    billedCommands: () => ({ ...billed }),
+    resetBilledCommands: () => { billed = {}; },
     commandLog: () => log,
     clearCommandLog: () => { log = []; },
     setTokens: (next) => tokens.set(next),

@@ -12,8 +12,8 @@
  * - `ORIGIN_<SURFACE>` overrides a surface's origin URL; the admin token guards `/debug/cache` and
  *   `/metrics` (`METRICS_PUBLIC=true` opens the latter); `READ_REQUIRES_AUTH=true` asks the read path
  *   `/c/...` for it too; `MAX_INFLIGHT` bounds concurrent requests.
- * - `METRICS_FLUSH_INTERVAL_MS` (default 5000) bounds what a frozen instance can lose;
- *   `POPULAR_SAMPLE_RATE` (default 0.1) is the share of reads counted for the warmup's popular list.
+ * - `METRICS_FLUSH_INTERVAL_MS` (default 5000) bounds what a frozen instance can lose; the counts
+ *   of the warmup's popular list ride in the same flush.
  */
 import { CacheEngine } from '../engine/cache-engine';
 import { FunctionContext, type FunctionContextOptions } from '../bootstrap/function-context';
@@ -37,7 +37,6 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const { config, metrics, variables } = ctx;
   const timeoutMs = config.runtime.redisTimeoutMs;
   // Every variable is read before the databases are reached, so a bad one is the error reported.
-  const popularSampleRate = variables.number('POPULAR_SAMPLE_RATE', 0.1, { min: 0, max: 1 });
   const limits = backpressureSettings(config.runtime, ctx.env);
   const readsRequireToken = readRequiresAuth(ctx.env);
   const metricsPublic = variables.flag('METRICS_PUBLIC');
@@ -45,7 +44,7 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   // Generations and bypass flags are authoritative there; also rate limits, metrics, popularity.
   const guardrails = await ctx.database('guardrails');
   const adminAuth = new AdminAuthenticator({ tokens: ctx.adminTokens(), metrics });
-  const popular = new PopularRequests({ redis: guardrails, env: config, sampleRate: popularSampleRate });
+  const popular = new PopularRequests({ redis: guardrails, env: config, recorder: metrics });
   const engine = new CacheEngine({
     env: config,
     redis,
@@ -54,11 +53,12 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
     // The client times out every request itself (redisTimeoutMs); the breaker only counts failures.
     breaker: { timeoutMs: 0 },
     metrics,
-    // Issued in the rate-limit check's tick: auto-pipelining sends all three in one request.
-    onRead: (read) => Promise.all([
-      metrics.flushIfDue(guardrails),
-      popular.record({ surface: read.surface, path: read.path, query: definedOnly(read.query), headers: read.headers }),
-    ]),
+    // Counted in memory, then flushed when due (with this read's count) in the rate-limit check's
+    // tick, so auto-pipelining sends both in one request.
+    onRead: (read) => {
+      popular.record({ surface: read.surface, path: read.path, query: definedOnly(read.query), headers: read.headers });
+      return metrics.flushIfDue(guardrails);
+    },
     rateLimiter: new RateLimiterManager({ redis: guardrails, env: config.name, policies: policiesForEnvironment(config), metrics }),
   });
   const router = new CacheRouter({

@@ -111,9 +111,11 @@ export class CacheEngine {
       throw e;
     }
     const observed = this.observeRead({ surface: surface.name, path: req.path, query, headers });
-    const [decision, state] = this.opts.rateLimiter
+    const exact = (surface.rateLimit.scope ?? 'every-request') === 'every-request';
+    const [checked, state] = this.opts.rateLimiter && exact
       ? await Promise.all([this.rateLimit(surface, req, headers, trace), this.lookup(target)])
       : [undefined, await this.lookup(target)];
+    const decision = exact ? checked : await this.originBoundLimit(surface, req, headers, trace, target, state);
     await observed;
     if (decision && !decision.allowed) return rateLimitedResponse(decision);
 
@@ -209,6 +211,24 @@ export class CacheEngine {
       // A misconfigured bucket must not take reads down; the limiter counts its own failures.
       return undefined;
     }
+  }
+
+  /**
+   * An `origin-bound` policy: a fresh hit is checked in memory only (`limitHit`), anything that may
+   * reach the origin (miss, stale, bypass, Redis down) is counted in Redis after the lookup. An
+   * XFetch early refresh of a fresh hit is not counted: one per key per fleet (refresh lock).
+   */
+  private async originBoundLimit(
+    surface: SurfaceConfig, req: ReadRequest, headers: Record<string, string>, trace: ReadTrace, t: RequestTarget, state: CacheState | undefined,
+  ): Promise<RateLimitDecision | undefined> {
+    const limiter = this.opts.rateLimiter;
+    if (!limiter) return undefined;
+    const entry = state && !state.bypass && state.raw !== null
+      ? await this.entries.usable(t.key, surface.name, state.raw, state.generations, false)
+      : undefined;
+    if (!entry || freshnessOf(entry, this.clock()) !== 'fresh') return this.rateLimit(surface, req, headers, trace);
+    trace.setAttribute('rateLimit.bucket', surface.name);
+    return limiter.limitHit?.(surface.name, { ip: req.clientIp ?? 'unknown', apiKey: headers['x-api-key'] }).catch(() => undefined);
   }
 
   /** The single round trip of the hit path. Never rejects: a Redis failure is undefined. */

@@ -46,8 +46,12 @@ export interface CacheEngineOptions {
    * only when a mirror in the cache database is missing (`cache-state.ts`).
    */
   readonly guardrails: Redis;
-  /** Rate limiter on the guardrails database; checked in parallel with the lookup. @default - no limiting */
-  readonly rateLimiter?: Pick<RateLimiterManager, 'limitClient'>;
+  /**
+   * Rate limiter on the guardrails database: checked in parallel with the lookup, or for a surface
+   * whose policy is `origin-bound`, after it and only for reads that may reach the origin.
+   * @default - no limiting
+   */
+  readonly rateLimiter?: Pick<RateLimiterManager, 'limitClient'> & Partial<Pick<RateLimiterManager, 'limitHit'>>;
   /** @default NOOP_METRICS */
   readonly metrics?: MetricsRecorder;
   /**

@@ -80,6 +80,8 @@ export class RateLimiterManager {
   private readonly allowlistCacheMs: number;
   /** IP → until when it is known not to be allowlisted. */
   private readonly notExemptUntil = new Map<string, number>();
+  /** `<bucket> <identifier>` → the window this instance last refused it in (origin-bound hits read it). */
+  private readonly refusedUntil = new Map<string, { resetEpochMs: number; limit: number }>();
 
   constructor(options: RateLimiterManagerOptions) {
     this.redis = options.redis;
@@ -142,16 +144,49 @@ export class RateLimiterManager {
     if (ip !== undefined && (await this.isExempt(ip, policy.timeoutMs))) {
       return this.decide(bucket, 'exempt', result.limit, result.remaining, result.reset, {});
     }
+    this.rememberRefusal(bucket, identifier, result.reset, result.limit);
     return this.decide(bucket, 'limited', result.limit, 0, result.reset, headersFor(result, now, true));
   }
 
   /** Picks the identifier the bucket's policy asks for (API keys are hashed) and limits it. */
   limitClient(bucket: string, client: RateLimitClient): Promise<RateLimitDecision> {
+    return this.limit(bucket, this.identifierOf(bucket, client), { ip: client.ip });
+  }
+
+  /**
+   * A cache hit under an `origin-bound` policy, answered without a request to Redis unless this
+   * instance refused the client within its current window: then it is refused again (429 with the
+   * same headers), unless its IP has been allowlisted since (looked up as on any refusal, so a grant
+   * is seen within `allowlistCacheMs`). Undefined means the hit goes on, uncounted.
+   */
+  async limitHit(bucket: string, client: RateLimitClient): Promise<RateLimitDecision | undefined> {
     const { policy } = this.bucket(bucket);
-    const identifier = policy.keyBy === 'api-key' && client.apiKey
+    const key = `${bucket} ${this.identifierOf(bucket, client)}`;
+    const refused = this.refusedUntil.get(key);
+    const now = this.clock();
+    if (!refused) return undefined;
+    if (refused.resetEpochMs <= now) {
+      this.refusedUntil.delete(key);
+      return undefined;
+    }
+    if (await this.isExempt(client.ip, policy.timeoutMs)) {
+      this.refusedUntil.delete(key);
+      return this.decide(bucket, 'exempt', refused.limit, 0, refused.resetEpochMs, {});
+    }
+    const result = { limit: refused.limit, remaining: 0, reset: refused.resetEpochMs };
+    return this.decide(bucket, 'limited', refused.limit, 0, refused.resetEpochMs, headersFor(result, now, true));
+  }
+
+  private identifierOf(bucket: string, client: RateLimitClient): string {
+    const { policy } = this.bucket(bucket);
+    return policy.keyBy === 'api-key' && client.apiKey
       ? `key:${createHash('sha256').update(client.apiKey).digest('hex').slice(0, 32)}`
       : `ip:${client.ip}`;
-    return this.limit(bucket, identifier, { ip: client.ip });
+  }
+
+  private rememberRefusal(bucket: string, identifier: string, resetEpochMs: number, limit: number): void {
+    if (this.refusedUntil.size >= MAX_REMEMBERED_IPS) this.refusedUntil.clear();
+    this.refusedUntil.set(`${bucket} ${identifier}`, { resetEpochMs, limit });
   }
 
   /**
@@ -166,6 +201,7 @@ export class RateLimiterManager {
     }
     await this.redis.set(this.allowKey(normalized), '1', { ex: ttlSeconds });
     this.notExemptUntil.delete(normalized);
+    for (const key of this.refusedUntil.keys()) if (key.endsWith(` ip:${normalized}`)) this.refusedUntil.delete(key);
     return { ip: normalized, expiresAtEpochMs: this.clock() + ttlSeconds * 1000 };
   }
 

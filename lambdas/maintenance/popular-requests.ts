@@ -1,40 +1,35 @@
 /**
- * The most requested paths, for the warmup's `popularLimit` option. A reader records a request with
- * `record()`: a sample of reads (`sampleRate`) is counted with `ZINCRBY` (weighted by
- * 1/sampleRate) + `EXPIRE` on the GUARDRAILS database, issued as plain commands so that, with
- * auto-pipelining, they ride in the same request as the rate-limit check and add no round trip;
- * sampling keeps the command count (Upstash bills per command) small. The warmup reads the top N
- * over the last days with `top()`.
+ * The most requested paths, for the warmup's `popularLimit` option. A reader records every request
+ * with `record()`, which only counts it in memory: the counts go to the GUARDRAILS database inside
+ * the instance's next metrics flush (one script, at most every few seconds per instance, see
+ * `../shared/metrics/flush-script.ts`), so counting popularity adds no Upstash command to a read.
+ * The warmup reads the top N over the last days with `top()`.
  *
- * One sorted set per UTC day, `<env>:warmup:popular:<yyyymmdd>`, kept `retentionDays`; members are
- * the request's surface, normalised path and vary inputs only (never other query parameters or
- * headers), so the set cannot grow with junk. Occasional `ZREMRANGEBYRANK` trims a day to its top
- * `maxPerDay` members.
+ * One sorted set per UTC day, `<env>:warmup:popular:<yyyymmdd>`, kept `retentionDays` and trimmed
+ * to its top `maxPerDay` members by each flush; members are the request's surface, normalised path
+ * and vary inputs only (never other query parameters or headers), so the set cannot grow with junk.
  *
  * The cache function calls `record()` from the engine's `onRead` hook.
  */
 import type { Redis } from '@upstash/redis';
 import type { EnvironmentConfig } from '../../config/types';
 import type { WarmupTarget } from '../../config/warmup-manifest';
+import type { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { pathFromResource, validateSegment } from '../engine/keys';
 import { requestTarget } from '../engine/request-target';
 
 export interface PopularRequestsOptions {
-  /** Client of the guardrails database. */
+  /** Client of the guardrails database (read by `top()`). */
   readonly redis: Redis;
   readonly env: Pick<EnvironmentConfig, 'name' | 'surfaces'>;
+  /** Where `record()` counts: the instance's metrics recorder, flushed to the guardrails database. */
+  readonly recorder: Pick<AggregatingMetricsRecorder, 'incrementRanked'>;
   /** Days a daily set is kept. @default 8 */
   readonly retentionDays?: number;
   /** Members kept per day after a trim. @default 1000 */
   readonly maxPerDay?: number;
-  /** Share of reads counted (0..1]; each counted read weighs 1/sampleRate. @default 1 */
-  readonly sampleRate?: number;
-  /** Share of counted reads that also trim (0..1). @default 0.01 */
-  readonly trimProbability?: number;
   /** @default Date.now */
   readonly clock?: () => number;
-  /** @default Math.random */
-  readonly random?: () => number;
 }
 
 type Member = [surface: string, path: string, query: Record<string, string>, headers: Record<string, string>];
@@ -45,16 +40,11 @@ export class PopularRequests {
   private readonly retentionDays: number;
   private readonly maxPerDay: number;
   private readonly clock: () => number;
-  private readonly random: () => number;
-  private readonly sampleRate: number;
 
   constructor(private readonly opts: PopularRequestsOptions) {
     this.retentionDays = opts.retentionDays ?? 8;
     this.maxPerDay = opts.maxPerDay ?? 1000;
     this.clock = opts.clock ?? Date.now;
-    this.random = opts.random ?? Math.random;
-    this.sampleRate = opts.sampleRate ?? 1;
-    if (!(this.sampleRate > 0 && this.sampleRate <= 1)) throw new Error(`sampleRate must be in (0, 1], got ${opts.sampleRate}`);
     validateSegment('env', opts.env.name);
   }
 
@@ -63,24 +53,15 @@ export class PopularRequests {
   }
 
   /**
-   * Counts one request. Returns false (and records nothing) for a request that cannot be a cache
-   * entry: unknown surface or bad path. Never throws for user input.
+   * Counts one request until the next metrics flush. Returns false (and counts nothing) for a
+   * request that cannot be a cache entry (unknown surface, bad path) or when the pending batch is
+   * full. Never throws for user input.
    */
-  async record(req: WarmupTarget): Promise<boolean> {
-    if (this.sampleRate < 1 && this.random() >= this.sampleRate) return false;
+  record(req: WarmupTarget): boolean {
     const member = this.memberOf(req);
     if (!member) return false;
-    const key = this.dayKey(this.clock());
-    const redis = this.opts.redis;
-    // Plain commands, not redis.pipeline(): an explicit pipeline is a request of its own, while
-    // auto-pipelining batches these with whatever else this tick sends to the guardrails database.
-    const writes: Promise<unknown>[] = [
-      redis.zincrby(key, 1 / this.sampleRate, member),
-      redis.expire(key, this.retentionDays * 86_400),
-    ];
-    if (this.random() < (this.opts.trimProbability ?? 0.01)) writes.push(redis.zremrangebyrank(key, 0, -(this.maxPerDay + 1)));
-    await Promise.all(writes);
-    return true;
+    return this.opts.recorder.incrementRanked(this.dayKey(this.clock()), member, 1,
+      { ttlSeconds: this.retentionDays * 86_400, keep: this.maxPerDay });
   }
 
   /** The `limit` most requested targets over the last `lookbackDays` days, most requested first. */

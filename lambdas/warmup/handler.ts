@@ -43,7 +43,7 @@ export async function createWarmupFunction(opts: WarmupFunctionOptions = {}): Pr
     cache,
     guardrails,
     locks: new DistributedLockCoordinator({ redis: guardrails }),
-    popular: new PopularRequests({ redis: guardrails, env: config }),
+    popular: new PopularRequests({ redis: guardrails, env: config, recorder: metrics }),
     metrics,
     logger,
   });

@@ -16,6 +16,7 @@ import { DistributedLockCoordinator } from '../../lambdas/guardrails/lock-coordi
 import { CacheWarmupManager, createWarmupEngine, type WarmupReport } from '../../lambdas/warmup/cache-warmup-manager';
 import { WarmupManifestError, validateWarmupManifest } from '../../lambdas/warmup/manifest';
 import { PopularRequests } from '../../lambdas/maintenance/popular-requests';
+import { AggregatingMetricsRecorder } from '../../lambdas/shared/metrics/aggregating-recorder';
 import { startOrigin, type Origin, type OriginRequest } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
 import { RecordingMetrics, testEnvironment } from './support';
@@ -214,14 +215,17 @@ test('targets not started by the deadline are reported, never started', async ()
 
 test('also warms the most requested paths recorded in the guardrails database', async () => {
   const env = testEnvironment(origin.url);
-  const popular = new PopularRequests({ redis: guardrails.redis, env });
-  const record = async (t: WarmupTarget, n: number) => { for (let i = 0; i < n; i++) expect(await popular.record(t)).toBe(true); };
-  await record({ surface: 'marketing', path: 'hot/one', query: { lang: 'de', utm: 'ignored' } }, 5);
-  await record({ surface: 'api', path: 'v1/hot' }, 3);
-  await record({ surface: 'marketing', path: 'page-0' }, 4); // also in the manifest: warmed once
-  await record({ surface: 'marketing', path: 'cold' }, 1);
-  expect(await popular.record({ surface: 'nope', path: 'x' })).toBe(false);
-  expect(await popular.record({ surface: 'marketing', path: 'Bad Path' })).toBe(false);
+  // Counts ride in the cache function's metrics flush: record on one recorder, flush it, then read.
+  const recorder = new AggregatingMetricsRecorder();
+  const popular = new PopularRequests({ redis: guardrails.redis, env, recorder });
+  const record = (t: WarmupTarget, n: number) => { for (let i = 0; i < n; i++) expect(popular.record(t)).toBe(true); };
+  record({ surface: 'marketing', path: 'hot/one', query: { lang: 'de', utm: 'ignored' } }, 5);
+  record({ surface: 'api', path: 'v1/hot' }, 3);
+  record({ surface: 'marketing', path: 'page-0' }, 4); // also in the manifest: warmed once
+  record({ surface: 'marketing', path: 'cold' }, 1);
+  expect(popular.record({ surface: 'nope', path: 'x' })).toBe(false);
+  expect(popular.record({ surface: 'marketing', path: 'Bad Path' })).toBe(false);
+  expect(await recorder.flush(guardrails.redis)).toMatchObject({ status: 'flushed' });
 
   const manifest: WarmupManifest = { targets: marketing(2), concurrency: 2, ratePerSecond: 100, popularLimit: 3 };
   const report = await manager(manifest, new RecordingMetrics(), popular).run(manifest);

@@ -40,7 +40,6 @@ describe('the functions read their variables through it', () => {
 
   it.each([
     ['METRICS_FLUSH_INTERVAL_MS', ''],
-    ['POPULAR_SAMPLE_RATE', 'often'],
     ['MAX_INFLIGHT', ''],
     ['REQUEST_TIMEOUT_MS', '0'],
     ['METRICS_PUBLIC', 'yes'],

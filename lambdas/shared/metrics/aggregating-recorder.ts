@@ -2,7 +2,7 @@ import type { Redis } from '@upstash/redis';
 import { METRICS, type CounterName, type GaugeName, type HistogramName, type Labels, type MetricName } from '../../../contracts/metrics';
 import { FLUSH_SCRIPT } from './flush-script';
 import { normalizeLabels } from './labels';
-import { PendingBatch } from './pending-batch';
+import { PendingBatch, type RankedKeyOptions } from './pending-batch';
 import type { MetricsRecorder } from './recorder';
 import { DEFAULT_METRICS_KEY_PREFIX, encodeField, metricKey } from './series-field';
 
@@ -90,6 +90,15 @@ export class AggregatingMetricsRecorder implements MetricsRecorder {
   setGauge(name: GaugeName, value: number, labels?: Labels): void {
     if (!Number.isFinite(value)) return this.rejectValue(name, `expected a finite gauge value, got ${value}`);
     this.pending.set(metricKey(this.prefix, name), encodeField('', this.labels(name, labels)), value);
+  }
+
+  /**
+   * Adds `delta` to `member` of the sorted set `key` in the guardrails database with the next flush
+   * (no command of its own), which also sets the key's TTL and trims it to its `keep` top members.
+   * Returns false when this batch already holds its maximum of distinct members (the sample is dropped).
+   */
+  incrementRanked(key: string, member: string, delta: number, options: RankedKeyOptions): boolean {
+    return this.pending.addRanked(key, member, delta, options);
   }
 
   /** Series recorded since the last flush started. */
