@@ -78,6 +78,20 @@ const SPECS: readonly Spec[] = [
     },
   },
   {
+    kind: 'performance', measure: 'billed Upstash commands per marketing hit (default config)', target: '≤ 1.1', source: 'cost',
+    read: (f) => {
+      const run = need(obj(f.defaultHitRun), 'defaultHitRun');
+      const perHit = need(num(run.billedPerHit), 'defaultHitRun.billedPerHit');
+      const scopes = arr(f.scopes).map((s) => `${String(s.scope)} ${num(s.commandsPerHit)} per hit, ${num(s.hitsServed)} of 5,000 hits served, `
+        + `${num(s.missesAllowed)} of 5,000 misses to the origin`);
+      return {
+        figure: `${perHit} over ${num(run.hits)} hits at ${num(run.ratePerSecond)}/s (${num(run.flushes)} metrics flush(es) included)`
+          + `${scopes.length ? `; at limit 100, ${scopes.join('; ')}` : ''}`,
+        met: perHit <= 1.1,
+      };
+    },
+  },
+  {
     kind: 'performance', measure: 'hit throughput vs a bare `@upstash/redis` GET through the same local server', target: '≥ 0.9×', source: 'engine',
     read: (f) => {
       const rows = arr(f.hitThroughput);

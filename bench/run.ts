@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: runs every `bench/*.bench.ts` module (each exports `run()` returning its figures)
+ * `npm run bench`: runs every `bench/*.bench.ts` module (each exports `run()` returning its figures;
+ * `cost.bench.ts` among them: Upstash commands and dollars per request kind)
  * one after another in this process, then the test files that prove the reliability targets (or,
  * with `--with-tests`, the whole `npx jest`, timed), and writes `bench/results/latest.md` and
  * `latest.json`: every DESIGN.md section 7 target with its figure, met or missed, and the machine.

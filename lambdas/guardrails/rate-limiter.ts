@@ -157,16 +157,18 @@ export class RateLimiterManager {
    * A cache hit under an `origin-bound` policy, answered without a request to Redis unless this
    * instance refused the client within its current window: then it is refused again (429 with the
    * same headers), unless its IP has been allowlisted since (looked up as on any refusal, so a grant
-   * is seen within `allowlistCacheMs`). Undefined means the hit goes on, uncounted.
+   * is seen within `allowlistCacheMs`). Undefined means the hit goes on (counted as allowed in
+   * `ratelimit_requests_total`, not in Redis).
    */
   async limitHit(bucket: string, client: RateLimitClient): Promise<RateLimitDecision | undefined> {
     const { policy } = this.bucket(bucket);
     const key = `${bucket} ${this.identifierOf(bucket, client)}`;
     const refused = this.refusedUntil.get(key);
     const now = this.clock();
-    if (!refused) return undefined;
-    if (refused.resetEpochMs <= now) {
-      this.refusedUntil.delete(key);
+    if (refused && refused.resetEpochMs <= now) this.refusedUntil.delete(key);
+    if (!refused || refused.resetEpochMs <= now) {
+      // Counted like a checked request, so the share of 429s per bucket keeps its meaning.
+      this.metrics.increment('ratelimit_requests_total', { bucket, outcome: 'allowed' });
       return undefined;
     }
     if (await this.isExempt(client.ip, policy.timeoutMs)) {

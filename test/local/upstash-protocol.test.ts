@@ -165,6 +165,17 @@ describe('sync token', () => {
 });
 
 describe('test hooks', () => {
+  it('counts billed commands as Upstash bills them: each command of a pipeline or transaction, a script once', async () => {
+    t.server.resetBilledCommands();
+    expect((await call('/', ['SET', 'billed:a', '1'])).status).toBe(200);
+    expect((await call('/pipeline', [['SET', 'billed:b', '2'], ['GET', 'billed:a'], ['MGET', 'billed:a', 'billed:b']])).status).toBe(200);
+    expect((await call('/multi-exec', [['INCR', 'billed:c'], ['INCR', 'billed:c']])).status).toBe(200);
+    expect((await call('/', ['EVAL', "redis.call('SET', KEYS[1], 'x'); return redis.call('GET', KEYS[1])", '1', 'billed:d'])).status).toBe(200);
+    expect(t.server.billedCommands()).toEqual({ SET: 2, GET: 1, MGET: 1, INCR: 2, EVAL: 1 });
+    t.server.resetBilledCommands();
+    expect(t.server.billedCommands()).toEqual({});
+  });
+
   test('requestCount counts HTTP requests; auto-pipelined commands share one', async () => {
     t.resetRequestCount();
     expect(t.requestCount()).toBe(0);

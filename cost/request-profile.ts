@@ -1,0 +1,36 @@
+/**
+ * Billed Upstash commands per request kind in the default configuration, by database: the figures
+ * the capacity model prices. `bench/cost.bench.ts` measures them and prints them beside these;
+ * `test/cost/request-costs.test.ts` measures them on real Redis and fails when they drift, so a
+ * change to a request's commands changes this table (and `docs/capacity.md`, rendered from it).
+ */
+import type { RequestKind } from './request-kinds';
+
+export interface CommandProfile {
+  readonly cache: number;
+  readonly guardrails: number;
+}
+
+export const REQUEST_PROFILE: Readonly<Record<RequestKind, CommandProfile>> = {
+  'hit': { cache: 1, guardrails: 0 },
+  'hit-exact': { cache: 1, guardrails: 1 },
+  'stale': { cache: 4, guardrails: 1 },
+  'miss': { cache: 4, guardrails: 1 },
+  'bypass': { cache: 1, guardrails: 1 },
+  'rate-limited': { cache: 1, guardrails: 0 },
+  // The limiter's in-process list of clients over their limit answers without Redis.
+  'rate-limited-exact': { cache: 1, guardrails: 0 },
+  'admin-invalidate-keys': { cache: 1, guardrails: 3 },
+  'admin-invalidate-prefix': { cache: 2, guardrails: 3 },
+  'admin-invalidate-event': { cache: 6, guardrails: 3 },
+  'admin-surface-bump': { cache: 1, guardrails: 3 },
+  'admin-bypass': { cache: 1, guardrails: 1 },
+  'admin-allowlist': { cache: 0, guardrails: 2 },
+  'admin-status': { cache: 2, guardrails: 6 },
+  'warmup-entry': { cache: 2, guardrails: 0 },
+  'audit-batch': { cache: 3, guardrails: 1 },
+  'metrics-flush': { cache: 0, guardrails: 1 },
+};
+
+/** Kinds whose count depends on timing or data (periodic snapshots, lock and report writes per run). */
+export const APPROXIMATE_KINDS: readonly RequestKind[] = ['admin-status', 'warmup-entry', 'audit-batch'];
