@@ -92,9 +92,9 @@ async function scopes(): Promise<ScopeRow[]> {
         env: { name: 'dev', surfaces: [surface], runtime: { ...base.runtime, redisTimeoutMs: 20_000 } },
         redis: await client(cacheServer), rateLimiter, xfetchBeta: 0, breaker: { timeoutMs: 0 },
       });
-      const read = (path: string, ip: string) => engine.handle({ method: 'GET', path, clientIp: ip, headers: {} });
+      const read = (path: string, ip: string) => engine.read({ method: 'GET', surface: 'marketing', path, clientIp: ip, headers: {} });
       // A fresh window per scope: new client IPs and a cached page.
-      const page = `/c/marketing/scope-${scope}`;
+      const page = `scope-${scope}`;
       await read(page, '192.0.2.250');
       const hitIp = scope === 'origin-bound' ? '192.0.2.11' : '192.0.2.10';
       cacheServer.resetBilledCommands();
@@ -103,7 +103,7 @@ async function scopes(): Promise<ScopeRow[]> {
       const commandsPerHit = (billed(cacheServer) + billed(guardrailsServer)) / CONCURRENT;
       const before = origin.requests();
       const missIp = scope === 'origin-bound' ? '192.0.2.21' : '192.0.2.20';
-      const misses = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => read(`/c/marketing/${scope}-miss-${i}`, missIp)));
+      const misses = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => read(`${scope}-miss-${i}`, missIp)));
       const failed = [...hits, ...misses].filter((r) => (r.statusCode ?? 200) >= 500).length;
       if (failed > 0) throw new Error(`${failed} reads failed with 5xx in the ${scope} burst: the figures would be meaningless`);
       rows.push({
