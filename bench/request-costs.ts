@@ -225,7 +225,7 @@ export async function measureRequestCosts(opts: RequestCostsOptions = {}): Promi
     await measure('admin-surface-bump', adminSamples, () => admin('POST', '/admin/invalidate', { surface: 'marketing', bump: true }));
     await measure('admin-bypass', adminSamples, () => admin('POST', '/admin/bypass', { surface: 'api', enabled: true, ttlSeconds: 60 }));
     await admin('POST', '/admin/bypass', { surface: 'api', enabled: false });
-    await measure('admin-allowlist', adminSamples, (i) => admin('POST', '/admin/allowlist', { ip: `203.0.113.${i + 1}`, ttlSeconds: 60 }));
+    await measure('admin-allowlist', adminSamples, (i) => admin('POST', '/admin/allowlist', { ip: `151.101.1.${i + 1}`, ttlSeconds: 60 }));
     await measure('admin-status', adminSamples, () => admin('GET', '/admin/status'));
 
     // Warmup: a run of 1 target and a run of 1 + n targets; an entry costs the difference / n.
