@@ -87,10 +87,11 @@ async function scopes(): Promise<ScopeRow[]> {
       const marketing = base.surfaces.find((s) => s.name === 'marketing') as SurfaceConfig;
       const policy = { ...marketing.rateLimit, limit: LIMIT, windowSeconds: 600, failMode: 'closed' as const, timeoutMs: 5_000, scope };
       const surface: SurfaceConfig = { ...marketing, originUrl: `${origin.url}/marketing`, rateLimit: policy };
-      const rateLimiter = new RateLimiterManager({ redis: await client(guardrailsServer), env: 'dev', policies: { [`m-${scope}`.slice(0, 20)]: policy, marketing: policy } });
+      const guardrails = await client(guardrailsServer);
+      const rateLimiter = new RateLimiterManager({ redis: guardrails, env: 'dev', policies: { marketing: policy } });
       const engine = new CacheEngine({
         env: { name: 'dev', surfaces: [surface], runtime: { ...base.runtime, redisTimeoutMs: 20_000 } },
-        redis: await client(cacheServer), rateLimiter, xfetchBeta: 0, breaker: { timeoutMs: 0 },
+        redis: await client(cacheServer), guardrails, rateLimiter, xfetchBeta: 0, breaker: { timeoutMs: 0 },
       });
       const read = (path: string, ip: string) => engine.read({ method: 'GET', surface: 'marketing', path, clientIp: ip, headers: {} });
       // A fresh window per scope: new client IPs and a cached page.

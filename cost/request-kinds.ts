@@ -26,7 +26,8 @@ export const REQUEST_KINDS: Readonly<Record<RequestKind, RequestKindInfo>> = {
   'hit-exact': { label: 'hit, api (exact rate limit)', fn: 'cache', viaHttpApi: true, sequentialRoundTrips: 1 },
   // MGET, then the rate-limit check (origin-bound), lock SET NX, origin, SET + lock release.
   'stale': { label: 'stale served, refreshed by this request (marketing)', fn: 'cache', viaHttpApi: true, sequentialRoundTrips: 4 },
-  'miss': { label: 'miss (marketing)', fn: 'cache', viaHttpApi: true, sequentialRoundTrips: 4 },
+  // The above, plus the authoritative generation read and the mirror reinstall of a new resource.
+  'miss': { label: 'miss of a never-read page (marketing)', fn: 'cache', viaHttpApi: true, sequentialRoundTrips: 6 },
   // MGET (bypass flag set), then the rate-limit check.
   'bypass': { label: 'emergency bypass (marketing)', fn: 'cache', viaHttpApi: true, sequentialRoundTrips: 2 },
   'rate-limited': { label: '429 on a hit, marketing (client refused before on this instance)', fn: 'cache', viaHttpApi: true, sequentialRoundTrips: 1 },

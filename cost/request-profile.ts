@@ -15,22 +15,26 @@ export const REQUEST_PROFILE: Readonly<Record<RequestKind, CommandProfile>> = {
   'hit': { cache: 1, guardrails: 0 },
   'hit-exact': { cache: 1, guardrails: 1 },
   'stale': { cache: 4, guardrails: 1 },
-  'miss': { cache: 4, guardrails: 1 },
+  // A never-read resource: its generation mirror is missing, read from the guardrails database and reinstalled.
+  'miss': { cache: 6, guardrails: 2 },
   'bypass': { cache: 1, guardrails: 1 },
   'rate-limited': { cache: 1, guardrails: 0 },
   // The limiter's in-process list of clients over their limit answers without Redis.
   'rate-limited-exact': { cache: 1, guardrails: 0 },
   'admin-invalidate-keys': { cache: 1, guardrails: 3 },
-  'admin-invalidate-prefix': { cache: 2, guardrails: 3 },
-  'admin-invalidate-event': { cache: 6, guardrails: 3 },
-  'admin-surface-bump': { cache: 1, guardrails: 3 },
-  'admin-bypass': { cache: 1, guardrails: 1 },
+  'admin-invalidate-prefix': { cache: 4, guardrails: 3 },
+  'admin-invalidate-event': { cache: 6, guardrails: 8 },
+  'admin-surface-bump': { cache: 1, guardrails: 4 },
+  'admin-bypass': { cache: 1, guardrails: 2 },
   'admin-allowlist': { cache: 0, guardrails: 2 },
-  'admin-status': { cache: 2, guardrails: 6 },
-  'warmup-entry': { cache: 2, guardrails: 0 },
+  'admin-status': { cache: 0, guardrails: 8 },
+  'warmup-entry': { cache: 4, guardrails: 1 },
   'audit-batch': { cache: 3, guardrails: 1 },
   'metrics-flush': { cache: 0, guardrails: 1 },
 };
 
-/** Kinds whose count depends on timing or data (periodic snapshots, lock and report writes per run). */
-export const APPROXIMATE_KINDS: readonly RequestKind[] = ['admin-status', 'warmup-entry', 'audit-batch'];
+/**
+ * Kinds whose count depends on timing or state: SCAN iterations, periodic snapshots, lock and
+ * report writes per run, generation mirrors missing or present.
+ */
+export const APPROXIMATE_KINDS: readonly RequestKind[] = ['admin-invalidate-prefix', 'admin-status', 'warmup-entry', 'audit-batch'];
