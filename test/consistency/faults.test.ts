@@ -10,7 +10,16 @@ import { SeededRandom } from './random';
 let cluster: Cluster;
 let guardrailsDb: IORedis;
 const frozen: boolean[] = [];
-const ctx = (seed: number): FaultContext => ({ cluster, random: new SeededRandom(seed), onFreeze: (i, f) => { frozen[i] = f; } });
+const refreshes: Promise<unknown>[] = [];
+const ctx = (seed: number): FaultContext => ({
+  cluster,
+  random: new SeededRandom(seed),
+  onFreeze: (i, f) => { frozen[i] = f; },
+  refreshOn: async (i) => {
+    refreshes.push(cluster.read(i, 'marketing/refreshing', '192.0.2.2'));
+    return 'marketing/refreshing';
+  },
+});
 
 beforeAll(async () => {
   cluster = await startCluster(2);
@@ -101,4 +110,5 @@ test('instance-freeze holds the origin answers of one instance until it thaws', 
   await fault.clear();
   expect((await read).statusCode).toBe(200);
   expect(frozen[instance]).toBe(false);
+  expect(await Promise.all(refreshes)).toEqual([expect.objectContaining({ statusCode: 200 })]);
 });

@@ -27,6 +27,11 @@ export interface FaultContext {
   readonly random: SeededRandom;
   /** Called when an instance is frozen or thawed, so the driver sends it nothing meanwhile. */
   readonly onFreeze: (instance: number, frozen: boolean) => void;
+  /**
+   * Makes the (frozen) instance refresh a path: the driver drops its entry, starts a recorded read
+   * there and resolves with the path once the origin has the request (held until the thaw).
+   */
+  readonly refreshOn: (instance: number) => Promise<string>;
 }
 
 async function evictedKeys(ctx: FaultContext): Promise<number> {
@@ -119,7 +124,8 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<I
       const instance = random.int(0, cluster.instances.length - 1);
       ctx.onFreeze(instance, true);
       cluster.freeze(instance);
-      return done(`instance ${instance} frozen mid-refresh`, async () => {
+      const path = await ctx.refreshOn(instance);
+      return done(`instance ${instance} frozen mid-refresh of ${path}`, async () => {
         cluster.thaw(instance);
         ctx.onFreeze(instance, false);
       });

@@ -96,6 +96,8 @@ export async function runHistory(opts: WorkloadOptions): Promise<History> {
   // Hot and cold paths: a cold entry can sit unread for seconds, as on a real site.
   const popularity = random.shuffle(PATHS);
   const unavailable = new Set<number>();
+  /** Paths a frozen instance is refreshing: the control loop changes them more often (adversarial). */
+  const refreshing = new Set<string>();
   const inflight = new Map<number, number>();
   try {
     await Promise.all([
@@ -115,21 +117,34 @@ export async function runHistory(opts: WorkloadOptions): Promise<History> {
         await sleep(5);
         continue;
       }
-      const instance = rnd.pick(ready);
-      const path = rnd.zipf(popularity);
-      const ip = `10.${rnd.int(0, 255)}.${rnd.int(0, 255)}.${rnd.int(1, 254)}`;
-      inflight.set(instance, (inflight.get(instance) ?? 0) + 1);
-      const start = now();
-      try {
-        const res = await c.read(instance, path, ip);
-        const body = res.body === undefined ? undefined : res.isBase64Encoded ? Buffer.from(res.body, 'base64').toString('utf8') : res.body;
-        record({ kind: 'read', instance, path, start, end: now(), status: res.statusCode ?? 200, xcache: res.headers['x-cache'], body });
-      } catch (e) {
-        record({ kind: 'read', instance, path, start, end: now(), status: 0, error: (e as Error).message });
-      } finally {
-        inflight.set(instance, (inflight.get(instance) ?? 1) - 1);
-      }
+      await readOnce(c, rnd.pick(ready), rnd.zipf(popularity), `10.${rnd.int(0, 255)}.${rnd.int(0, 255)}.${rnd.int(1, 254)}`);
     }
+  }
+
+  async function readOnce(c: Cluster, instance: number, path: string, ip: string): Promise<void> {
+    inflight.set(instance, (inflight.get(instance) ?? 0) + 1);
+    const start = now();
+    try {
+      const res = await c.read(instance, path, ip);
+      const body = res.body === undefined ? undefined : res.isBase64Encoded ? Buffer.from(res.body, 'base64').toString('utf8') : res.body;
+      record({ kind: 'read', instance, path, start, end: now(), status: res.statusCode ?? 200, xcache: res.headers['x-cache'], body });
+    } catch (e) {
+      record({ kind: 'read', instance, path, start, end: now(), status: 0, error: (e as Error).message });
+    } finally {
+      inflight.set(instance, (inflight.get(instance) ?? 1) - 1);
+    }
+  }
+
+  /** The frozen instance refreshes a path: its entry is dropped, the read waits at the origin. */
+  async function refreshOn(c: Cluster, instance: number, rnd: SeededRandom): Promise<string> {
+    const path = rnd.pick(PATHS);
+    const originPath = `/i${instance}/${path}`;
+    const asked = c.origin.requestsFor(originPath);
+    await c.cacheDb.del(keyOf(path)).catch(() => undefined);
+    refreshing.add(path);
+    void readOnce(c, instance, path, '192.0.2.99').finally(() => refreshing.delete(path));
+    for (let i = 0; i < 100 && c.origin.requestsFor(originPath) === asked; i++) await sleep(10);
+    return path;
   }
 
   async function admin(c: Cluster, route: string, body: unknown): Promise<{ ok: boolean; json: Record<string, unknown> }> {
@@ -151,7 +166,7 @@ export async function runHistory(opts: WorkloadOptions): Promise<History> {
       const roll = rnd.next();
       if (roll < 0.55) {
         // Content changes, then the content system invalidates it (or, sometimes, forgets to).
-        const path = rnd.pick(PATHS);
+        const path = refreshing.size > 0 && rnd.chance(0.5) ? rnd.pick([...refreshing]) : rnd.pick(PATHS);
         const at = now();
         c.setVersion(path, c.version(path) + 1);
         record({ kind: 'write', path, version: c.version(path), start: at, end: at });
@@ -192,6 +207,7 @@ export async function runHistory(opts: WorkloadOptions): Promise<History> {
         cluster: c,
         random: rnd,
         onFreeze: (instance, frozen) => { if (frozen) unavailable.add(instance); },
+        refreshOn: (instance) => refreshOn(c, instance, rnd),
       });
       await sleep(kind === 'key-loss' ? 0 : rnd.int(300, 1500));
       const learned = await fault.clear();
