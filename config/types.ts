@@ -75,12 +75,26 @@ export interface UpstashDatabaseConfig {
   readonly rotationStrategy: RotationStrategy;
 }
 
+/**
+ * A further cache database for the scale-out path: the entries of `surfaces` live here instead of
+ * in the default cache database. Its database, secret, rotation, grants and audit follow from this.
+ */
+export interface CacheShardConfig extends UpstashDatabaseConfig {
+  /** Short id, lowercase `[a-z0-9]{1,12}`: it names the construct, the secret and the variables. */
+  readonly id: string;
+  /** Configured surfaces served from this database (each surface in at most one shard). */
+  readonly surfaces: readonly string[];
+}
+
 export interface UpstashConfig {
   /** Upstash primary region, e.g. `eu-central-1`. */
   readonly primaryRegion: string;
   readonly readRegions: readonly string[];
+  /** The default cache database: every surface no shard claims. */
   readonly cache: UpstashDatabaseConfig;
   readonly guardrails: UpstashDatabaseConfig;
+  /** Further cache databases, each for some surfaces. @default - none: one cache database */
+  readonly cacheShards?: readonly CacheShardConfig[];
 }
 
 export type BackendConfig =

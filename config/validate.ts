@@ -67,6 +67,26 @@ function validateDatabase(field: string, d: UpstashDatabaseConfig): void {
     `${field}.rotationStrategy`, d.rotationStrategy, 'expected alternating-users or reset-password');
 }
 
+function validateCacheShards(field: string, env: EnvironmentConfig): void {
+  const claimed = new Map<string, string>();
+  const names = new Set([env.upstash.cache.name, env.upstash.guardrails.name]);
+  (env.upstash.cacheShards ?? []).forEach((shard, i) => {
+    const f = `${field}[${i}]`;
+    check(/^[a-z0-9]{1,12}$/.test(shard.id), `${f}.id`, shard.id, 'expected lowercase [a-z0-9], at most 12 characters');
+    check(!(env.upstash.cacheShards ?? []).slice(0, i).some((s) => s.id === shard.id), `${f}.id`, shard.id, 'shard ids must be unique');
+    validateDatabase(f, shard);
+    check(shard.eviction === true, `${f}.eviction`, shard.eviction, 'a cache database must evict');
+    check(!names.has(shard.name), `${f}.name`, shard.name, 'database names must be unique');
+    names.add(shard.name);
+    check(shard.surfaces.length > 0, `${f}.surfaces`, shard.surfaces, 'expected at least one surface');
+    shard.surfaces.forEach((s, j) => {
+      check(env.surfaces.some((x) => x.name === s), `${f}.surfaces[${j}]`, s, 'expected a configured surface');
+      check(!claimed.has(s), `${f}.surfaces[${j}]`, s, `already served by cache shard "${claimed.get(s)}"`);
+      claimed.set(s, shard.id);
+    });
+  });
+}
+
 function validateThrottling(field: string, t: ApiThrottlingConfig): void {
   check(Number.isFinite(t.rateLimit) && t.rateLimit > 0 && t.rateLimit <= 10_000, `${field}.rateLimit`, t.rateLimit,
     'expected requests per second between 1 and 10000 (the account default)');
@@ -147,6 +167,7 @@ export function validateEnvironment(env: EnvironmentConfig): EnvironmentConfig {
   validateDatabase(`${f}.upstash.cache`, env.upstash.cache);
   validateDatabase(`${f}.upstash.guardrails`, env.upstash.guardrails);
   check(env.upstash.cache.eviction === true, `${f}.upstash.cache.eviction`, env.upstash.cache.eviction, 'the cache database must evict');
+  validateCacheShards(`${f}.upstash.cacheShards`, env);
   check(env.upstash.guardrails.eviction === false, `${f}.upstash.guardrails.eviction`, env.upstash.guardrails.eviction,
     'guardrails hold locks and rate limits and must never evict');
   check(env.surfaces.length > 0, `${f}.surfaces`, env.surfaces.length, 'expected at least one surface');

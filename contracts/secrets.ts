@@ -63,3 +63,18 @@ export const DATABASE_ID_ENV = {
   cache: 'UPSTASH_CACHE_DATABASE_ID',
   guardrails: 'UPSTASH_GUARDRAILS_DATABASE_ID',
 } as const;
+
+/**
+ * A further cache database (`upstash.cacheShards` in config, scale-out): its secret, and the variables
+ * carrying that secret and its database id to a function, e.g. `clarivum/prod/upstash/cache-eu`,
+ * `UPSTASH_CACHE_EU_SECRET_ID`, `UPSTASH_CACHE_EU_DATABASE_ID`.
+ */
+export function cacheShardNames(env: string, shardId: string): { readonly secret: string; readonly secretIdEnv: string; readonly databaseIdEnv: string } {
+  if (!/^[a-z0-9]{1,12}$/.test(shardId)) throw new Error(`cache shard id must be lowercase [a-z0-9], at most 12 characters, got "${shardId}"`);
+  const upper = shardId.toUpperCase();
+  return {
+    secret: `${secretNames(env).cache}-${shardId}`,
+    secretIdEnv: `UPSTASH_CACHE_${upper}_SECRET_ID`,
+    databaseIdEnv: `UPSTASH_CACHE_${upper}_DATABASE_ID`,
+  };
+}

@@ -8,7 +8,7 @@ import { ScheduledInvocations } from '../constructs/scheduling/scheduled-invocat
 import type { EncryptedSecret } from '../constructs/secrets/encrypted-secret';
 import { physicalNames } from '../contracts/naming';
 import { ROUTE_IDS, ROUTE_TABLE } from '../contracts/routes';
-import { DATABASE_ID_ENV, SECRET_ID_ENV } from '../contracts/secrets';
+import { DATABASE_ID_ENV, SECRET_ID_ENV, cacheShardNames } from '../contracts/secrets';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 import type { SecretsStack } from './secrets-stack';
@@ -60,19 +60,22 @@ export class RuntimeStack extends PlatformStack {
       return f;
     };
     const cacheDb: [EncryptedSecret, string] = [secrets.cacheCredentials, SECRET_ID_ENV.cache];
+    // Further cache databases: every function that reaches the cache reaches each of them.
+    const cacheShards: [EncryptedSecret, string][] = [...secrets.cacheShardCredentials].map(([id, secret]) => [secret, cacheShardNames(env.name, id).secretIdEnv]);
     const guardrailsDb: [EncryptedSecret, string] = [secrets.guardrailsCredentials, SECRET_ID_ENV.guardrails];
     const adminToken: [EncryptedSecret, string] = [secrets.adminToken, SECRET_ID_ENV.adminToken];
 
     this.functions = {
       // The admin token guards /metrics and /debug/cache on the cache function too.
-      cache: fn('cache', 'Read-through response cache', [cacheDb, guardrailsDb, adminToken]),
-      admin: fn('admin', 'Invalidation, bypass and allowlist admin API', [cacheDb, guardrailsDb, adminToken]),
-      warmup: fn('warmup', 'Scheduled cache warmup', [cacheDb, guardrailsDb]),
+      cache: fn('cache', 'Read-through response cache', [cacheDb, ...cacheShards, guardrailsDb, adminToken]),
+      admin: fn('admin', 'Invalidation, bypass and allowlist admin API', [cacheDb, ...cacheShards, guardrailsDb, adminToken]),
+      warmup: fn('warmup', 'Scheduled cache warmup', [cacheDb, ...cacheShards, guardrailsDb]),
       // The audit reads Upstash usage stats through the Developer API, by database id.
-      audit: fn('audit', 'Scheduled cache and quota audit', [cacheDb, guardrailsDb, [secrets.developerApiKey, SECRET_ID_ENV.developerApi]]),
+      audit: fn('audit', 'Scheduled cache and quota audit', [cacheDb, ...cacheShards, guardrailsDb, [secrets.developerApiKey, SECRET_ID_ENV.developerApi]]),
     };
     this.functions.audit.addEnvironment(DATABASE_ID_ENV.cache, data.cache.databaseId);
     this.functions.audit.addEnvironment(DATABASE_ID_ENV.guardrails, data.guardrails.databaseId);
+    for (const [id, db] of data.cacheShards) this.functions.audit.addEnvironment(cacheShardNames(env.name, id).databaseIdEnv, db.databaseId);
 
     // The admin routes get their own, tighter throttling, and AWS IAM authorization where configured.
     const routes: HttpRoute[] = ROUTE_IDS.flatMap((id) => {

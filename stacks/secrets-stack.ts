@@ -1,14 +1,14 @@
 import { KmsAlias } from '@cdktn/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import type { Construct } from 'constructs';
-import { deploymentOf } from '../config';
+import { deploymentOf, type CacheShardConfig } from '../config';
 import { BundledFunction } from '../constructs/lambda/bundled-function';
 import { EncryptedSecret } from '../constructs/secrets/encrypted-secret';
 import { platformKeyPolicy } from '../constructs/secrets/key-policy';
 import type { UpstashDatabase } from '../constructs/upstash/upstash-database';
 import type { DatabaseRole } from '../contracts/database-roles';
 import { physicalNames } from '../contracts/naming';
-import { ROTATION_TAGS, SECRET_ID_ENV, UNSEEDED_SECRET_STRING, secretNames } from '../contracts/secrets';
+import { ROTATION_TAGS, SECRET_ID_ENV, UNSEEDED_SECRET_STRING, cacheShardNames, secretNames } from '../contracts/secrets';
 import type { DataStack } from './data-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
@@ -38,6 +38,8 @@ export class SecretsStack extends PlatformStack {
   readonly key: KmsKey;
   readonly cacheCredentials: EncryptedSecret;
   readonly guardrailsCredentials: EncryptedSecret;
+  /** Credentials of the further cache databases, by shard id (rotated like the others). */
+  readonly cacheShardCredentials: ReadonlyMap<string, EncryptedSecret>;
   readonly developerApiKey: EncryptedSecret;
   readonly adminToken: EncryptedSecret;
   readonly rotationFunction: BundledFunction;
@@ -60,21 +62,23 @@ export class SecretsStack extends PlatformStack {
     });
     new KmsAlias(this, 'key-alias', { name: `alias/${physical.prefix}-secrets`, targetKeyId: this.key.keyId });
 
-    const databaseSecret = (role: DatabaseRole, database: UpstashDatabase): EncryptedSecret =>
-      new EncryptedSecret(this, `${role}-credentials`, {
-        secretName: names[role],
-        description: `REST URL and tokens of the Upstash ${role} database (written by rotation)`,
+    const databaseSecret = (role: DatabaseRole, database: UpstashDatabase, shard?: CacheShardConfig): EncryptedSecret =>
+      new EncryptedSecret(this, shard ? `cache-${shard.id}-credentials` : `${role}-credentials`, {
+        secretName: shard ? cacheShardNames(env.name, shard.id).secret : names[role],
+        description: `REST URL and tokens of the Upstash ${shard ? `cache database ${shard.name}` : `${role} database`} (written by rotation)`,
         key: this.key,
         region,
         recoveryWindowInDays,
         tags: {
           [ROTATION_TAGS.database]: role,
           [ROTATION_TAGS.databaseId]: database.databaseId,
-          [ROTATION_TAGS.strategy]: env.upstash[role].rotationStrategy,
+          [ROTATION_TAGS.strategy]: (shard ?? env.upstash[role]).rotationStrategy,
         },
       });
     this.cacheCredentials = databaseSecret('cache', data.cache);
     this.guardrailsCredentials = databaseSecret('guardrails', data.guardrails);
+    this.cacheShardCredentials = new Map((env.upstash.cacheShards ?? []).map((shard) =>
+      [shard.id, databaseSecret('cache', data.cacheShards.get(shard.id) as UpstashDatabase, shard)]));
     this.developerApiKey = new EncryptedSecret(this, 'developer-api-key', {
       secretName: names.developerApi,
       description: 'Upstash Developer API email and key the rotation uses (put by the operator)',
@@ -106,7 +110,7 @@ export class SecretsStack extends PlatformStack {
     this.guardrailsCredentials.grantRead(this.rotationFunction);
     this.rotationFunction.addEnvironment(SECRET_ID_ENV.guardrails, this.guardrailsCredentials.secretArn);
 
-    for (const s of [this.cacheCredentials, this.guardrailsCredentials]) {
+    for (const s of [this.cacheCredentials, this.guardrailsCredentials, ...this.cacheShardCredentials.values()]) {
       s.seedPlaceholder(UNSEEDED_SECRET_STRING);
       s.addRotation({ rotationFunction: this.rotationFunction, scheduleExpression: env.schedules.rotation });
     }

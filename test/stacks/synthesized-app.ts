@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EnvironmentConfig } from '../../config';
 import { buildApp, type EnvironmentStacks } from '../../main';
 import type { Synthesized } from '../support/cdk-test-kit';
 
@@ -24,9 +25,10 @@ function stripMetadata(value: unknown): unknown {
   return value;
 }
 
-export function synthesizeApp(): SynthesizedApp {
+/** Every environment of the config, or the `environments` given (e.g. an example one). */
+export function synthesizeApp(environments?: readonly EnvironmentConfig[]): SynthesizedApp {
   const outdir = mkdtempSync(join(tmpdir(), 'stacks-'));
-  const { app, stacks } = buildApp({ outdir });
+  const { app, stacks } = buildApp({ outdir, environments });
   app.synth();
   const cache = new Map<string, Synthesized>();
   return {
