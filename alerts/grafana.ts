@@ -8,7 +8,7 @@ import { ALERT_GROUPS, ALERT_RULES } from './rules';
 import type { AlertRule, Comparison } from './types';
 
 /** Grafana's UID for server-side expression nodes. */
-export const EXPRESSION_DATASOURCE_UID = '__expr__';
+const EXPRESSION_DATASOURCE_UID = '__expr__';
 
 const EVALUATORS: Record<Comparison, 'gt' | 'gte' | 'lt' | 'lte' | 'eq'> = { '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte', '==': 'eq' };
 
@@ -20,12 +20,12 @@ export interface GrafanaRuleOptions {
 }
 
 /** Grafana evaluates `{{ $value }}` to every node; the reduced value of node B is the one to show. */
-export function grafanaTemplate(text: string): string {
+function grafanaTemplate(text: string): string {
   return text.replace(/\$value\b/g, '$values.B.Value');
 }
 
 /** The rule as the foundation SDK models it: query (A) → reduce last (B) → threshold (C). */
-export function buildGrafanaRule(rule: AlertRule, opts: GrafanaRuleOptions): ReturnType<RuleBuilder['build']> {
+function buildGrafanaRule(rule: AlertRule, opts: GrafanaRuleOptions): ReturnType<RuleBuilder['build']> {
   const expression = { type: '__expr__', uid: EXPRESSION_DATASOURCE_UID };
   return new RuleBuilder(rule.name)
     .uid(`${opts.environment}-${rule.name.toLowerCase()}`)
@@ -70,7 +70,7 @@ function toResourceData(q: Query): RuleGroupRuleData {
 export type GrafanaRuleBlock = RuleGroupRule & { readonly data: RuleGroupRuleData[] };
 
 /** One `rule` block of a `grafana_rule_group`. */
-export function grafanaRuleBlock(rule: AlertRule, opts: GrafanaRuleOptions): GrafanaRuleBlock {
+function grafanaRuleBlock(rule: AlertRule, opts: GrafanaRuleOptions): GrafanaRuleBlock {
   const built = buildGrafanaRule(rule, opts);
   return {
     name: built.title,

@@ -14,7 +14,7 @@ export interface PrometheusAlertingRule {
   annotations: { summary: string; description: string; runbook_url: string };
 }
 
-export function prometheusRule(rule: AlertRule): PrometheusAlertingRule {
+function prometheusRule(rule: AlertRule): PrometheusAlertingRule {
   return {
     alert: rule.name,
     expr: composeExpr(rule),

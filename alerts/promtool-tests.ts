@@ -48,7 +48,7 @@ function groupsFor(alert: AlertName, c: AlertTestCase): PromtoolTestGroup[] {
 }
 
 /** File name of the tests evaluated every `step`. */
-export function testFileName(step: string): string {
+function testFileName(step: string): string {
   return step === '1m' ? 'cache-alerts.test.yml' : `cache-alerts.every-${step}.test.yml`;
 }
 

@@ -5,10 +5,10 @@ import { OBSERVABILITY } from './config';
 import { RULES_FILE } from './promtool-tests';
 
 /** How often Prometheus reads `/metrics`: each scrape costs one EVAL on the guardrails database. */
-export const SCRAPE_INTERVAL = '60s';
+const SCRAPE_INTERVAL = '60s';
 
 /** Where Prometheus reads the admin token `/metrics` requires (written by whoever runs Prometheus). */
-export function adminTokenFile(env: EnvironmentConfig): string {
+function adminTokenFile(env: EnvironmentConfig): string {
   return `/etc/prometheus/secrets/${physicalNames(deploymentOf(env).namePrefix, env.name).prefix}-admin-token`;
 }
 

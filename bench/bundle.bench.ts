@@ -1,5 +1,5 @@
 /**
- * Lambda bundles (DESIGN.md section 7: ≤ 150 KB minified per function, init ≤ 50 ms locally).
+ * Lambda bundles (targets: ≤ 150 KB minified per function, init ≤ 50 ms locally).
  * Each function is bundled with the stacks' own bundler (`constructs/bundling/lambda-bundle.ts`:
  * esbuild, minified, Node 22, `@aws-sdk/*` external), then its cold init is timed: a fresh `node`
  * process requires the bundle (module evaluation, what Lambda's init phase runs before the first

@@ -1,6 +1,6 @@
 /**
  * Cache engine figures from one run, on a real redis-server behind the local Upstash server
- * (DESIGN.md section 7):
+ * (a target of report-targets.ts):
  * - requests to Upstash per cache hit, counted at the local server (target 1);
  * - hit throughput of the engine vs a bare `@upstash/redis` GET of the same key through the same
  *   server (target >= 0.9x), sequential and with 16 requests in flight;

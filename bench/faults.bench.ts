@@ -1,5 +1,5 @@
 /**
- * Reliability under faults, as figures (DESIGN.md section 7, reliability): the scenarios of
+ * Reliability under faults, as figures (a target of report-targets.ts): the scenarios of
  * `test/faults/scenarios.ts` — Redis killed and restarted, Redis slowed past its timeout, the
  * Upstash-compatible server answering 500s and garbage, the origin failing, stalling, resetting and
  * oversize — each on its own local stack under steady read load. Reported: read-path 5xx (target

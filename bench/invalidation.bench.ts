@@ -1,6 +1,6 @@
 /**
  * Invalidation figures from one run, on a real redis-server behind the local Upstash server
- * (DESIGN.md section 7):
+ * (a target of report-targets.ts):
  * - cost of a surface invalidation (generation bump) with 10 and with 100,000 entries present
  *   (target: the same, O(1), <= 5 ms locally), and the Redis commands one bump sends (constant);
  * - time until every one of 8 engine instances serves the new content after the bump (target <= 1 s).

@@ -1,6 +1,6 @@
 /**
  * Rate limiter accuracy and cost on a real redis-server behind the local Upstash server.
- * Target (DESIGN.md section 7): 5,000 concurrent requests at limit 100 let exactly 100 through.
+ * Target (a target of report-targets.ts): 5,000 concurrent requests at limit 100 let exactly 100 through.
  * Also prints Upstash requests per check and sequential check latency. Run: `tsx bench/ratelimit.bench.ts`.
  */
 import { Redis } from '@upstash/redis';

@@ -1,5 +1,5 @@
 /**
- * Every DESIGN.md section 7 target, read from the figures of one `npm run bench` run. Benchmark
+ * Every performance and reliability target of the platform, read from the figures of one `npm run bench` run. Benchmark
  * modules return whatever shape suits them; each extractor here reads the fields it needs
  * defensively, so a module that failed, is missing or changed shape yields "not measured" with the
  * reason instead of breaking the report.

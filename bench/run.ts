@@ -3,7 +3,7 @@
  * `cost.bench.ts` among them: Upstash commands and dollars per request kind)
  * one after another in this process, then the test files that prove the reliability targets (or,
  * with `--with-tests`, the whole `npx jest`, timed), and writes `bench/results/latest.md` and
- * `latest.json`: every DESIGN.md section 7 target with its figure, met or missed, and the machine.
+ * `latest.json`: every performance and reliability target (report-targets.ts) with its figure, met or missed, and the machine.
  *
  * Flags: `--with-tests` (whole suite, timed), `--no-tests` (no jest at all),
  * `--only=engine,faults` (those modules; results go to `partial.*` so a partial run never replaces

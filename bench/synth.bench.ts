@@ -1,5 +1,5 @@
 /**
- * Full synth of every stack of the three environments. Target (DESIGN.md section 7): ≤ 10 s.
+ * Full synth of every stack of the three environments. Target (a target of report-targets.ts): ≤ 10 s.
  * Measures `npm run synth` as CI runs it (a fresh process: module loading, esbuild bundling of
  * the five functions, synth of 12 stacks, writing cdktf.out) and, for comparison, a second synth
  * inside an already warm process. Also prints each function's bundle size against the 150 KB

@@ -15,7 +15,7 @@ export type InvalidateTarget =
   | { readonly kind: 'event'; readonly event: string; readonly data: Readonly<Record<string, string>> };
 
 export type CommandName = 'invalidate' | 'version-bump' | 'bypass' | 'analyze';
-export const COMMAND_NAMES: readonly CommandName[] = ['invalidate', 'version-bump', 'bypass', 'analyze'];
+const COMMAND_NAMES: readonly CommandName[] = ['invalidate', 'version-bump', 'bypass', 'analyze'];
 
 /** Wrong usage: the CLI prints the message and the command's help, and exits 2. */
 export class UsageError extends Error {

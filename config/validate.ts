@@ -141,7 +141,7 @@ function httpsUrl(value: string): boolean {
 }
 
 /** The observability stack's endpoints: Grafana, Prometheus, the scrape target, the CloudWatch role. */
-export function validateAlertRouting(field: string, a: AlertRoutingConfig): void {
+function validateAlertRouting(field: string, a: AlertRoutingConfig): void {
   check(httpsUrl(a.grafanaUrl), `${field}.grafanaUrl`, a.grafanaUrl, 'expected an https URL');
   check(httpsUrl(a.prometheusUrl), `${field}.prometheusUrl`, a.prometheusUrl, 'expected an https URL');
   check(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/.test(a.metricsTarget), `${field}.metricsTarget`, a.metricsTarget,

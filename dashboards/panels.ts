@@ -16,7 +16,7 @@ export interface PromTarget {
   readonly legend: string;
 }
 
-export function promQuery(ds: DataSourceRef, target: PromTarget, refId: string): DataqueryBuilder {
+function promQuery(ds: DataSourceRef, target: PromTarget, refId: string): DataqueryBuilder {
   return new DataqueryBuilder().datasource(ds).refId(refId).expr(target.expr).legendFormat(target.legend).range();
 }
 

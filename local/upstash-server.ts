@@ -1,6 +1,6 @@
 /**
- * A local server speaking the Upstash Redis REST protocol (see
- * `../shared/reference/upstash-rest-protocol.md`) in front of a real redis-server, so the real
+ * A local server speaking the Upstash Redis REST protocol (Upstash's REST API documentation;
+ * test/local/upstash-protocol.test.ts pins what is implemented) in front of a real redis-server, so the real
  * `@upstash/redis` client cannot tell it from Upstash: `POST /`, `/pipeline`, `/multi-exec`, bearer
  * tokens (standard, read-only, ACL-user tokens), base64 replies, sync tokens, Upstash error shapes,
  * and `/subscribe/<channel>` / `/psubscribe/<pattern>` event streams.

@@ -2,7 +2,7 @@
  * Writes the minimal provider schema snapshots under `providers/schemas/` from the full
  * `terraform providers schema -json` references. Run once when the catalog changes:
  *
- *   npx tsx scripts/extract-provider-schemas.ts ../shared/reference
+ *   npx tsx scripts/extract-provider-schemas.ts <dir with the `terraform providers schema -json` outputs>
  *
  * Keeps the provider block and the catalog's resources with every attribute, nested block and flag;
  * only descriptions are shortened to their first sentence. The committed snapshots, not the
@@ -65,7 +65,7 @@ export function extractSnapshot(reference: ProviderSchemaFile, spec: ProviderSpe
 
 function main(referenceDir: string | undefined): void {
   if (!referenceDir) {
-    console.error('usage: tsx scripts/extract-provider-schemas.ts <reference-dir>  (e.g. ../shared/reference)');
+    console.error('usage: tsx scripts/extract-provider-schemas.ts <reference-dir>  (the `terraform providers schema -json` outputs)');
     process.exit(2);
   }
   for (const spec of PROVIDERS) {

@@ -75,7 +75,7 @@ and \`providers/generated/upstash/provider\` (\`UpstashProvider\`).
 `;
 
 /** Renders every binding file in memory: path relative to `providers/generated/` -> content. */
-export async function renderBindings(): Promise<Map<string, string>> {
+async function renderBindings(): Promise<Map<string, string>> {
   const { generator, commons } = loadGenerator();
   const files = new Map<string, string>([['README.md', ROOT_README]]);
   const staging = mkdtempSync(join(tmpdir(), 'gen-providers-'));
@@ -102,7 +102,7 @@ export async function renderBindings(): Promise<Map<string, string>> {
 }
 
 /** Replaces the bindings under `outDir` (stale files removed) and returns the written paths. */
-export async function writeBindings(outDir: string = GENERATED_DIR): Promise<string[]> {
+async function writeBindings(outDir: string = GENERATED_DIR): Promise<string[]> {
   const files = await renderBindings();
   for (const spec of PROVIDERS) rmSync(join(outDir, spec.name), { recursive: true, force: true });
   for (const [file, content] of files) {

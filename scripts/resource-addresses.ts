@@ -24,7 +24,7 @@ export function resourceAddresses(outdir: string): Record<string, string[]> {
   }));
 }
 
-export function renderAddresses(addresses: Record<string, string[]>): string {
+function renderAddresses(addresses: Record<string, string[]>): string {
   return `${JSON.stringify(addresses, null, 2)}\n`;
 }
 

@@ -8,7 +8,7 @@ export interface StackSummary {
 }
 
 /** Counts the resources of every synthesized stack in `outdir`. */
-export function summarizeSynth(outdir: string): StackSummary[] {
+function summarizeSynth(outdir: string): StackSummary[] {
   const stacksDir = join(outdir, 'stacks');
   if (!existsSync(stacksDir)) return [];
   return readdirSync(stacksDir).sort().map((stack) => {

@@ -151,7 +151,7 @@ export class EventDataError extends Error {
   }
 }
 
-export function isDomainEvent(name: string): name is DomainEventName {
+function isDomainEvent(name: string): name is DomainEventName {
   return Object.prototype.hasOwnProperty.call(DOMAIN_EVENTS, name);
 }
 

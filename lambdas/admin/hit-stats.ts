@@ -62,7 +62,7 @@ export interface HitStatsReaderOptions {
   readonly clock?: () => number;
 }
 
-export function hitSnapshotsKey(env: string): string {
+function hitSnapshotsKey(env: string): string {
   return `${validateSegment('env', env)}:admin:hit-snapshots`;
 }
 

@@ -17,7 +17,7 @@ export interface InvalidationLogEntry {
   readonly idempotencyKey?: string;
 }
 
-export const DEFAULT_LOG_CAPACITY = 200;
+const DEFAULT_LOG_CAPACITY = 200;
 
 /** The log lives in the guardrails database, beside the other operational state. */
 export function invalidationLogKey(env: string): string {

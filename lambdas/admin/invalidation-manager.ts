@@ -51,7 +51,7 @@ export interface PrefixPurgeLimits {
   readonly budgetMs: number;
 }
 
-export const DEFAULT_PREFIX_PURGE_LIMITS: PrefixPurgeLimits = { maxKeysPerRequest: 5000, scanCount: 1000, maxScans: 200, budgetMs: 5000 };
+const DEFAULT_PREFIX_PURGE_LIMITS: PrefixPurgeLimits = { maxKeysPerRequest: 5000, scanCount: 1000, maxScans: 200, budgetMs: 5000 };
 
 export interface CacheInvalidationManagerOptions {
   /** `@upstash/redis` client of the CACHE database (entries, generation mirrors). */

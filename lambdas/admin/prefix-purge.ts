@@ -31,7 +31,7 @@ export interface PrefixPurgeResult {
 }
 
 /** The SCAN pattern matching every key that starts with `prefix`, and nothing else. */
-export function prefixPattern(prefix: string): string {
+function prefixPattern(prefix: string): string {
   return `${escapeGlob(prefix)}*`;
 }
 

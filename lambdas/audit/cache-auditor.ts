@@ -60,7 +60,7 @@ export interface AuditRunOptions {
 }
 
 /** Lock of the audit job (guardrails database). */
-export const auditLockKey = (env: string): string => `${env}:job:audit`;
+const auditLockKey = (env: string): string => `${env}:job:audit`;
 const REPORT_TTL_SECONDS = 90 * 86_400;
 /** Lease beyond the budget: one slow batch plus the report. */
 const LOCK_MARGIN_MS = 60_000;

@@ -78,7 +78,7 @@ export function parseAuditEvent(event: unknown): AuditEvent {
 }
 
 /** The usage source the environment configures, or undefined (quota not measured). */
-export function usageSourceFromEnv(env: NodeJS.ProcessEnv): UsageStatsSource | undefined {
+function usageSourceFromEnv(env: NodeJS.ProcessEnv): UsageStatsSource | undefined {
   const variables = new EnvironmentVariables(env);
   const configured = variables.optional('UPSTASH_STATS_SOURCE');
   if (configured) return /^https?:\/\//.test(configured) ? new UrlUsageSource(configured) : new FileUsageSource(configured.replace(/^file:\/\//, ''));

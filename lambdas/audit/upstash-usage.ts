@@ -22,7 +22,7 @@ export interface UpstashUsage {
   readonly monthlyBandwidthBytes?: number;
 }
 
-export class UsageSourceError extends Error {
+class UsageSourceError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageSourceError';

@@ -9,7 +9,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CredentialsSource, UpstashCredentials } from './credentials';
 import { perContainer } from './per-container';
 
-export class SecretUnavailableError extends Error {
+class SecretUnavailableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SecretUnavailableError';
@@ -87,7 +87,7 @@ function parseObject(text: string, secretId: string): Record<string, unknown> | 
 }
 
 /** Reads `url`, `token`, `readOnlyToken` from the secret JSON; messages name fields, never values. */
-export function parseCredentials(text: string, secretId: string): UpstashCredentials {
+function parseCredentials(text: string, secretId: string): UpstashCredentials {
   const obj = parseObject(text, secretId);
   if (!obj) throw new SecretUnavailableError(`secret ${secretId} must hold a JSON object`);
   if (obj.seeded === false) {

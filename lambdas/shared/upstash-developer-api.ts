@@ -4,7 +4,7 @@
  * tokens, so errors quote only the status and Upstash's short error code, never a body.
  */
 
-export const DEFAULT_DEVELOPER_API_URL = 'https://api.upstash.com';
+const DEFAULT_DEVELOPER_API_URL = 'https://api.upstash.com';
 
 export interface DeveloperApiCredentials {
   readonly email: string;

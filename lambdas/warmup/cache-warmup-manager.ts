@@ -87,7 +87,7 @@ export interface CacheWarmupManagerOptions {
   readonly logger?: Logger;
 }
 
-export const warmupLockKey = (env: string): string => `${env}:job:warmup`;
+const warmupLockKey = (env: string): string => `${env}:job:warmup`;
 const FRESHNESS_CHUNK = 500;
 const MIN_LEASE_MS = 60_000;
 

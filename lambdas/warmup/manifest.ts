@@ -44,7 +44,7 @@ export function resolveTarget(env: Env, t: WarmupTarget, source: ResolvedTarget[
 }
 
 /** Resolves every target (first occurrence of a key wins). */
-export function resolveTargets(env: Env, targets: readonly WarmupTarget[], source: ResolvedTarget['source']): ResolvedTarget[] {
+function resolveTargets(env: Env, targets: readonly WarmupTarget[], source: ResolvedTarget['source']): ResolvedTarget[] {
   const seen = new Set<string>();
   const out: ResolvedTarget[] = [];
   for (const t of targets) {

@@ -19,7 +19,7 @@ export const PATHS: readonly string[] = [
   'api/articles', 'api/articles/launch-notes', 'api/articles/pricing-news', 'api/plans', 'api/plans/pro',
 ];
 const SURFACES = [...new Set(PATHS.map(surfaceOf))];
-/** DESIGN.md: every instance sees an invalidation within 1 s. */
+/** The platform's target: every instance sees an invalidation within 1 s (bench/report-targets.ts). */
 export const PROPAGATION_BOUND_MS = 1000;
 
 export interface WorkloadOptions {

@@ -1,5 +1,5 @@
 /**
- * The HTTP contract (DESIGN.md section 4) end to end, as a client sees it: the dev server
+ * The HTTP contract (README "HTTP contract", contracts/routes.ts) end to end, as a client sees it: the dev server
  * (`startDevServer`, what `npm run dev` runs) on a real redis-server behind the local
  * Upstash-compatible servers, with a counting local origin. Nothing is mocked.
  */

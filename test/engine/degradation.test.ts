@@ -1,6 +1,7 @@
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash } from '../support/upstash';
-import { CountingMetrics, engineFor, get, jsonOf, sleep, type TestCache } from './engine-support';
+import { engineFor, get, jsonOf, sleep, type TestCache } from './engine-support';
+import { RecordingMetrics } from '../support/recording-metrics';
 
 let origin: Origin;
 beforeAll(async () => {
@@ -25,7 +26,7 @@ describe('degradation', () => {
   it('Redis killed mid-run: BYPASS with no 5xx, then recovers by itself after a restart', async () => {
     const upstash = await startTestUpstash({ dedicatedRedis: true });
     try {
-      const metrics = new CountingMetrics();
+      const metrics = new RecordingMetrics();
       const engine = await engineFor(upstash, origin.url, { metrics, redisTimeoutMs: 300, breaker: { failureThreshold: 3, openMs: 200 } });
       await engine.handle(get('/c/api/k'));
       expect((await engine.handle(get('/c/api/k'))).headers['x-cache']).toBe('HIT');
@@ -36,7 +37,7 @@ describe('degradation', () => {
       for (let i = 0; i < 5; i++) expect((await engine.handle(get('/c/api/k'))).headers['x-cache']).toBe('BYPASS');
       expect(engine.circuitState()).not.toBe('closed');
       expect((await engine.handle(get('/readyz'))).statusCode).toBe(503);
-      expect(metrics.count('cache_bypass_total', { namespace: 'api', reason: 'redis_unavailable' })).toBeGreaterThanOrEqual(35);
+      expect(metrics.counter('cache_bypass_total', { namespace: 'api', reason: 'redis_unavailable' })).toBeGreaterThanOrEqual(35);
       await upstash.redisProcess?.restart();
       await waitFor(engine, '/c/api/k', 'MISS', 5_000); // data is gone after a restart
       expect((await engine.handle(get('/c/api/k'))).headers['x-cache']).toBe('HIT');

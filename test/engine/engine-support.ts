@@ -99,18 +99,4 @@ export function jsonOf(res: HttpResult): Record<string, unknown> {
   return JSON.parse(res.body ?? '') as Record<string, unknown>;
 }
 
-/** Records counters so tests can assert on them. */
-export class CountingMetrics implements MetricsRecorder {
-  readonly counts = new Map<string, number>();
-  increment(name: string, labels: Record<string, string> = {}, value = 1): void {
-    const k = `${name}${JSON.stringify(labels)}`;
-    this.counts.set(k, (this.counts.get(k) ?? 0) + value);
-  }
-  observe(): void {}
-  setGauge(): void {}
-  count(name: string, labels: Record<string, string> = {}): number {
-    return this.counts.get(`${name}${JSON.stringify(labels)}`) ?? 0;
-  }
-}
-
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

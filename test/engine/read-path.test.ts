@@ -5,7 +5,8 @@ import { encodeEnvelope } from '../../lambdas/engine/envelope';
 import { setBypass } from '../../lambdas/engine/invalidation';
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
-import { CountingMetrics, bodyOf, clientFor, engineFor, get, jsonOf } from './engine-support';
+import { bodyOf, clientFor, engineFor, get, jsonOf } from './engine-support';
+import { RecordingMetrics } from '../support/recording-metrics';
 
 let upstash: TestUpstash;
 let origin: Origin;
@@ -95,7 +96,7 @@ describe('read path', () => {
   });
 
   it('heals a corrupt entry: counted, deleted, read as a miss, replaced', async () => {
-    const metrics = new CountingMetrics();
+    const metrics = new RecordingMetrics();
     const engine = await engineFor(upstash, origin.url, { metrics });
     await engine.handle(get('/c/api/corrupt'));
     const key = 'dev:api:corrupt:default';
@@ -107,7 +108,7 @@ describe('read path', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-cache']).toBe('MISS');
     expect(res.body).not.toContain('tampered');
-    expect(metrics.count('cache_corrupt_entries_total', { namespace: 'api' })).toBe(1);
+    expect(metrics.counter('cache_corrupt_entries_total', { namespace: 'api' })).toBe(1);
     expect(await upstash.redis.get(key)).not.toBe(tampered);
     expect((await engine.handle(get('/c/api/corrupt'))).headers['x-cache']).toBe('HIT');
 
@@ -116,11 +117,11 @@ describe('read path', () => {
     const noStale = await engine.handle(get('/c/api/corrupt'));
     expect(noStale.statusCode).toBe(502);
     expect(await upstash.redis.get(key)).toBeNull();
-    expect(metrics.count('cache_corrupt_entries_total', { namespace: 'api' })).toBe(2);
+    expect(metrics.counter('cache_corrupt_entries_total', { namespace: 'api' })).toBe(2);
   });
 
   it('serves but never stores a payload above MAX_ITEM_BYTES', async () => {
-    const metrics = new CountingMetrics();
+    const metrics = new RecordingMetrics();
     const engine = await engineFor(upstash, origin.url, { maxItemBytes: 4096, metrics });
     const big = randomBytes(10_000);
     origin.setHandler((_req, res) => { res.writeHead(200, { 'content-type': 'application/octet-stream' }); res.end(big); });
@@ -130,7 +131,7 @@ describe('read path', () => {
     expect(await upstash.redis.exists('dev:api:big:default')).toBe(0);
     expect((await engine.handle(get('/c/api/big'))).headers['x-cache']).toBe('MISS');
     expect(origin.requests()).toBe(2);
-    expect(metrics.count('cache_evictions_total', { namespace: 'api', reason: 'oversize' })).toBe(2);
+    expect(metrics.counter('cache_evictions_total', { namespace: 'api', reason: 'oversize' })).toBe(2);
   });
 
   it('never caches origin 5xx: 502 without stale, and the next request goes to the origin again', async () => {
@@ -218,14 +219,14 @@ describe('read path', () => {
   });
 
   it('emergency bypass flag sends traffic to the origin until it expires', async () => {
-    const metrics = new CountingMetrics();
+    const metrics = new RecordingMetrics();
     const engine = await engineFor(upstash, origin.url, { metrics });
     await engine.handle(get('/c/marketing/b'));
     await setBypass({ cache: redis, guardrails: redis }, 'dev', 'marketing', true, 1);
     const bypassed = await engine.handle(get('/c/marketing/b'));
     expect(bypassed.headers['x-cache']).toBe('BYPASS');
     expect(bypassed.body).toContain('#2');
-    expect(metrics.count('cache_bypass_total', { namespace: 'marketing', reason: 'emergency' })).toBe(1);
+    expect(metrics.counter('cache_bypass_total', { namespace: 'marketing', reason: 'emergency' })).toBe(1);
     expect((await engine.handle(get('/c/api/b'))).headers['x-cache']).toBe('MISS');
     await new Promise((r) => setTimeout(r, 1100));
     expect((await engine.handle(get('/c/marketing/b'))).headers['x-cache']).toBe('HIT');

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createUpstashClient, isAuthError } from '../../lambdas/shared/upstash';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
-import { CountingMetrics, TestCredentials } from './engine-support';
+import { TestCredentials } from './engine-support';
+import { RecordingMetrics } from '../support/recording-metrics';
 
 let upstash: TestUpstash;
 beforeAll(async () => { upstash = await startTestUpstash(); });
@@ -17,7 +18,7 @@ describe('createUpstashClient', () => {
 
   it('on a 401 refreshes the credentials once and retries, for commands and pipelines', async () => {
     const oldToken = upstash.server.token;
-    const metrics = new CountingMetrics();
+    const metrics = new RecordingMetrics();
     const source = new TestCredentials({ url: upstash.url, token: oldToken }, { url: upstash.url, token: 'rotated-token-1' });
     const redis = await createUpstashClient(source, { metrics });
     await redis.set('a', '1');
@@ -30,8 +31,8 @@ describe('createUpstashClient', () => {
     p.get('a');
     expect(await p.exec()).toEqual([2, '1']);
     expect(source.refreshes).toBe(1);
-    expect(metrics.count('upstash_requests_total', { database: 'cache', outcome: 'unauthorized' })).toBeGreaterThanOrEqual(1);
-    expect(metrics.count('upstash_requests_total', { database: 'cache', outcome: 'success' })).toBeGreaterThanOrEqual(3);
+    expect(metrics.counter('upstash_requests_total', { database: 'cache', outcome: 'unauthorized' })).toBeGreaterThanOrEqual(1);
+    expect(metrics.counter('upstash_requests_total', { database: 'cache', outcome: 'success' })).toBeGreaterThanOrEqual(3);
   });
 
   it('a token that stays wrong fails after one refresh instead of looping', async () => {

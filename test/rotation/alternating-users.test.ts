@@ -15,7 +15,8 @@ import { CacheEngine } from '../../lambdas/engine/cache-engine';
 import { createUpstashClient } from '../../lambdas/shared/upstash';
 import { startOrigin, type Origin } from '../support/origin';
 import { DEV_API_KEY, enableAndSeed, labelCounts, startRotationHarness, type RotationHarness } from './harness';
-import { engineEnvironment, OutcomeCounter, startEngineLoad, startLoad, startProbe } from './load';
+import { engineEnvironment, startEngineLoad, startLoad, startProbe } from './load';
+import { RecordingMetrics } from '../support/recording-metrics';
 
 const rest = new UpstashRestRunner({ retries: 0, timeoutMs: 2_000 });
 const KEY = 'dev:marketing:home:v1';
@@ -24,7 +25,7 @@ let h: RotationHarness;
 let origin: Origin;
 const seen: UpstashSecretValue[] = [];
 
-async function instance(metrics: OutcomeCounter): Promise<Redis> {
+async function instance(metrics: RecordingMetrics): Promise<Redis> {
   // A Lambda instance: its own cached reader and client.
   const source = new SecretsManagerCredentialsSource({ secretId: h.secretId, client: h.client, maxAgeSeconds: 60 });
   return createUpstashClient(source, { metrics, timeoutMs: 2_000 });
@@ -49,7 +50,7 @@ afterAll(async () => {
 
 describe('alternating-users rotation', () => {
   let oldInstance: Redis;
-  const oldMetrics = new OutcomeCounter();
+  const oldMetrics = new RecordingMetrics();
 
   it('seeds the unseeded secret on the first rotation with the first ACL user', async () => {
     // The default user's token as Terraform state records it when the database is created.
@@ -81,7 +82,7 @@ describe('alternating-users rotation', () => {
   });
 
   it('rotates under load with zero failed reads, zero 401s, and AWSCURRENT valid at every moment', async () => {
-    const metrics = new OutcomeCounter();
+    const metrics = new RecordingMetrics();
     oldInstance = await instance(oldMetrics);
     const clients = [oldInstance, await instance(metrics), await instance(metrics)];
     // Full cache reads too: two engine instances on their own readers, serving a warmed page.
@@ -107,7 +108,7 @@ describe('alternating-users rotation', () => {
     expect(result.errors).toEqual([]);
     expect(result.failed).toBe(0);
     expect(result.ok).toBeGreaterThan(20);
-    expect(metrics.count('unauthorized') + oldMetrics.count('unauthorized')).toBe(0);
+    expect(metrics.counterTotal('upstash_requests_total', { outcome: 'unauthorized' }) + oldMetrics.counterTotal('upstash_requests_total', { outcome: 'unauthorized' })).toBe(0);
     expect(probed.failed).toEqual([]);
     expect(probed.ok).toBeGreaterThan(5);
 
@@ -121,7 +122,7 @@ describe('alternating-users rotation', () => {
   });
 
   it('revokes the token from two rotations ago on the next rotation; fresh instances see no 401, an old one recovers', async () => {
-    const metrics = new OutcomeCounter();
+    const metrics = new RecordingMetrics();
     const clients = [await instance(metrics), await instance(metrics)];
     const load = startLoad(clients, KEY, 'cached-page');
     // An instance that has lived through two rotations still holds the first token.
@@ -133,10 +134,10 @@ describe('alternating-users rotation', () => {
 
     expect(record.failed).toBeUndefined();
     expect(result.failed).toBe(0);
-    expect(metrics.count('unauthorized')).toBe(0);
+    expect(metrics.counterTotal('upstash_requests_total', { outcome: 'unauthorized' })).toBe(0);
     expect(oldResult.errors).toEqual([]);
     expect(oldResult.failed).toBe(0);
-    expect(oldMetrics.count('unauthorized')).toBeGreaterThanOrEqual(1);
+    expect(oldMetrics.counterTotal('upstash_requests_total', { outcome: 'unauthorized' })).toBeGreaterThanOrEqual(1);
     expect(probed.failed).toEqual([]);
 
     const current = h.current();

@@ -7,24 +7,6 @@ import type { Redis } from '@upstash/redis';
 import { environment } from '../../config/environments';
 import type { EnvironmentConfig } from '../../config/types';
 import type { CacheRouter } from '../../lambdas/cache/cache-router';
-import type { CounterName, Labels } from '../../contracts/metrics';
-import type { MetricsRecorder } from '../../lambdas/shared/metrics/recorder';
-
-/** Counts `upstash_requests_total` by outcome. */
-export class OutcomeCounter implements MetricsRecorder {
-  readonly outcomes: Record<string, number> = {};
-  increment(name: CounterName, labels?: Labels, value = 1): void {
-    if (name === 'upstash_requests_total') {
-      const outcome = labels?.outcome ?? 'unknown';
-      this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + value;
-    }
-  }
-  observe(): void {}
-  setGauge(): void {}
-  count(outcome: string): number {
-    return this.outcomes[outcome] ?? 0;
-  }
-}
 
 export interface LoadResult {
   /** Reads that returned the expected value. */

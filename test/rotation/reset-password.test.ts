@@ -13,7 +13,8 @@ import { CacheEngine } from '../../lambdas/engine/cache-engine';
 import { createUpstashClient } from '../../lambdas/shared/upstash';
 import { startOrigin, type Origin } from '../support/origin';
 import { DEV_API_KEY, enableAndSeed, labelCounts, startRotationHarness, type RotationHarness } from './harness';
-import { engineEnvironment, OutcomeCounter, startEngineLoad, startLoad } from './load';
+import { engineEnvironment, startEngineLoad, startLoad } from './load';
+import { RecordingMetrics } from '../support/recording-metrics';
 
 const rest = new UpstashRestRunner({ retries: 0, timeoutMs: 2_000 });
 const KEY = 'dev:api:catalog:v1';
@@ -22,7 +23,7 @@ let h: RotationHarness;
 let origin: Origin;
 const seen: UpstashSecretValue[] = [];
 
-async function instance(metrics: OutcomeCounter): Promise<Redis> {
+async function instance(metrics: RecordingMetrics): Promise<Redis> {
   const source = new SecretsManagerCredentialsSource({ secretId: h.secretId, client: h.client, maxAgeSeconds: 60, rotationWaitMs: 5_000, pollIntervalMs: 20 });
   return createUpstashClient(source, { metrics, timeoutMs: 2_000 });
 }
@@ -52,7 +53,7 @@ describe('reset-password rotation', () => {
   });
 
   it('rotates under load: reads only retry after a 401 and none fails', async () => {
-    const metrics = new OutcomeCounter();
+    const metrics = new RecordingMetrics();
     const clients = [await instance(metrics), await instance(metrics), await instance(metrics)];
     // Full cache reads too: two engine instances on their own readers, serving a warmed document.
     const engines = await Promise.all([0, 1].map(async () => {
@@ -78,7 +79,7 @@ describe('reset-password rotation', () => {
     expect(result.failed).toBe(0);
     expect(result.ok).toBeGreaterThan(20);
     // The old token died at the reset: the clients saw 401s and recovered through refresh-and-retry.
-    expect(metrics.count('unauthorized')).toBeGreaterThan(0);
+    expect(metrics.counterTotal('upstash_requests_total', { outcome: 'unauthorized' })).toBeGreaterThan(0);
 
     const current = h.current();
     seen.push(current);

@@ -12,7 +12,7 @@ const stack = app.stacks.prod.runtime;
 const env = environment('prod');
 const deployment = deploymentOf(env);
 
-/** The HTTP contract (DESIGN section 4): route → function. */
+/** The HTTP contract (README "HTTP contract"), written out independently of contracts/routes.ts: route → function. */
 const CONTRACT: Record<string, 'cache' | 'admin'> = {
   'GET /c/{surface}/{proxy+}': 'cache',
   'HEAD /c/{surface}/{proxy+}': 'cache',

@@ -1,7 +1,7 @@
 import { LABELS, METRICS, type LabelName, type LabelRule, type Labels, type MetricName } from '../../../contracts/metrics';
 
 /** The value a label gets when the caller's value breaks the catalog rule (lenient mode). */
-export const INVALID_LABEL_VALUE = 'invalid';
+const INVALID_LABEL_VALUE = 'invalid';
 
 export class MetricLabelError extends Error {
   constructor(metric: string, message: string) {

@@ -12,7 +12,7 @@ export type MetricsReadClient = Pick<Redis, 'eval'>;
  * automatic deserialization cannot turn the JSON field names into arrays (cjson writes an empty
  * hash as `{}`, read as no series).
  */
-export const READ_SCRIPT = `
+const READ_SCRIPT = `
 local out = {}
 for i, key in ipairs(KEYS) do
   out[i] = redis.call('HGETALL', key)
