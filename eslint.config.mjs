@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
  * from `lambdas/audit/` is caught as `warmup`.
  */
 const FUNCTIONS = ['cache', 'admin', 'warmup', 'audit', 'rotation'];
-const TOOLS = ['local', 'cli', 'bench', 'scripts', 'test'];
+const TOOLS = ['local', 'cli', 'bench', 'scripts', 'cost', 'test'];
 const IAC = ['stacks', 'constructs'];
 const MONITORING = ['alerts', 'dashboards'];
 const LAMBDA_LIBRARIES = ['shared', 'guardrails', 'engine', 'maintenance', 'bootstrap'];
