@@ -1,5 +1,5 @@
 import type { Redis } from '@upstash/redis';
-import { escapeGlob } from '../engine/keys';
+import { KeyError, escapeGlob, refreshLockKey } from '../engine/keys';
 
 /** Bounds of one purge request; the caller resumes from `cursor` while `more` is true. */
 export interface PrefixPurgeOptions {
@@ -30,6 +30,15 @@ export interface PrefixPurgeResult {
   readonly cursor: string;
 }
 
+function lockOf(key: string): string[] {
+  try {
+    return [refreshLockKey(key)];
+  } catch (e) {
+    if (e instanceof KeyError) return [];
+    throw e;
+  }
+}
+
 /** The SCAN pattern matching every key that starts with `prefix`, and nothing else. */
 function prefixPattern(prefix: string): string {
   return `${escapeGlob(prefix)}*`;
@@ -53,6 +62,10 @@ export async function purgePrefix(redis: Pick<Redis, 'scan' | 'unlink'>, options
     cursor = String(next);
     if (keys.length > 0) {
       matched += keys.length;
+      // Refresh locks first: a refresh in flight stores only while it holds its lock, so it cannot
+      // write a body fetched before this purge after it (docs/invariants.md).
+      const locks = keys.flatMap(lockOf);
+      if (locks.length > 0) await redis.unlink(...locks);
       deleted += await redis.unlink(...keys);
     }
   } while (cursor !== '0' && matched < options.limit && scans < options.maxScans && now() - started < options.budgetMs);

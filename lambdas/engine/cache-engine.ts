@@ -139,20 +139,26 @@ export class CacheEngine {
     if (!surface) throw new Error(`unknown surface "${surfaceName}"; configured: ${[...this.surfaces.keys()].join(', ')}`);
     const target = requestTarget(this.opts.env.name, surface, path, query, lowercaseHeaders(headers));
     let gens: Generations;
+    let token: string | undefined;
     try {
       gens = (await this.state.read(target)).generations;
+      token = await this.refresher.fence(target);
     } catch {
       return { key: target.key, stored: false, status: 0, reason: 'redis_unavailable' };
     }
+    if (!token) return { key: target.key, stored: false, status: 0, reason: 'redis_unavailable' };
     let res: OriginResponse;
     try {
       res = await this.refresher.callOrigin(target);
     } catch {
+      await this.refresher.releaseLock(target, token);
       return { key: target.key, stored: false, status: 0, reason: 'origin_error' };
     }
-    if (res.status >= 500) return { key: target.key, stored: false, status: res.status, reason: 'origin_error' };
-    if (!isStorable(res)) return { key: target.key, stored: false, status: res.status, reason: 'not_storable' };
-    const stored = await this.refresher.store(target, gens, res, undefined);
+    if (res.status >= 500 || !isStorable(res)) {
+      await this.refresher.releaseLock(target, token);
+      return { key: target.key, stored: false, status: res.status, reason: res.status >= 500 ? 'origin_error' : 'not_storable' };
+    }
+    const stored = await this.refresher.store(target, gens, res, token);
     return stored === 'stored'
       ? { key: target.key, stored: true, status: res.status }
       : { key: target.key, stored: false, status: res.status, reason: stored };

@@ -97,7 +97,7 @@ export interface RefreshResult {
   /** Origin status, 0 when the origin could not be reached. */
   readonly status: number;
   /** Why nothing was stored. */
-  readonly reason?: 'origin_error' | 'not_storable' | 'oversize' | 'redis_unavailable';
+  readonly reason?: 'origin_error' | 'not_storable' | 'oversize' | 'redis_unavailable' | 'superseded';
 }
 
 /** What `/debug/cache` shows of one stored entry. */

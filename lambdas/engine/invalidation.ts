@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import type { InvalidationDatabases } from './cache-state';
-import { authoritativeKey, bypassFlagKey, fillMarkKey, parseKey, resourceGenerationKey, surfaceGenerationKey } from './keys';
+import { authoritativeKey, bypassFlagKey, fillMarkKey, lockKeyOf, parseKey, resourceGenerationKey, surfaceGenerationKey } from './keys';
 
 /** A fresh generation value: time-ordered for humans, random so it can never repeat. */
 export function newGeneration(nowMs: number = Date.now()): string {
@@ -27,11 +27,18 @@ export interface DeleteResult {
   readonly deleted: number;
 }
 
-/** Deletes exact entry keys (validated with `parseKey`, so nothing else can be deleted). One `UNLINK`. */
+/**
+ * Deletes exact entry keys (validated with `parseKey`, so nothing else can be deleted) and, first,
+ * their refresh locks: a refresh in flight stores only while it holds its lock, so a body fetched
+ * before this delete is never stored after it. Two `UNLINK`s in one pipeline, in that order.
+ */
 export async function deleteKeys(redis: Redis, keys: readonly string[]): Promise<DeleteResult> {
-  keys.forEach((k) => parseKey(k));
+  const locks = keys.map((k) => lockKeyOf(parseKey(k)));
   if (keys.length === 0) return { kind: 'keys', requested: 0, deleted: 0 };
-  const deleted = await redis.unlink(...keys);
+  const p = redis.pipeline();
+  p.unlink(...locks);
+  p.unlink(...keys);
+  const [, deleted] = await p.exec<[number, number]>();
   return { kind: 'keys', requested: keys.length, deleted };
 }
 

@@ -26,7 +26,19 @@ export interface Fallback {
   readonly xcache: 'HIT' | 'STALE';
 }
 
-export type StoreResult = 'stored' | 'oversize' | 'redis_unavailable';
+/** `superseded`: the refresh lock was gone at write time (an invalidation or another refresher took it). */
+export type StoreResult = 'stored' | 'oversize' | 'redis_unavailable' | 'superseded';
+
+/**
+ * KEYS: entry, its refresh lock; ARGV: token, value, PX. Stores only while the lock holds the token
+ * (an exact-key or prefix invalidation deletes the lock first), then releases it. 1 when stored.
+ */
+const STORE_SCRIPT = `if redis.call('get', KEYS[2]) == ARGV[1] then
+  redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  redis.call('del', KEYS[2])
+  return 1
+end
+return 0`;
 
 export interface RefresherOptions {
   readonly redis: Redis;
@@ -64,7 +76,7 @@ export class Refresher {
     if (fallback) return this.serveFallback(fallback);
     const waited = await this.waitForOwner(t, gens, deadline);
     if (waited.kind === 'entry') return { kind: 'serve', served: servedEntry(waited.entry, 'HIT', this.opts.clock()) };
-    return this.refreshFromOrigin(t, gens, undefined, waited.kind === 'acquired' ? waited.token : undefined, deadline);
+    return this.refreshFromOrigin(t, gens, undefined, waited.kind === 'acquired' ? waited.token : await this.fence(t), deadline);
   }
 
   serveFallback(f: Fallback): Outcome {
@@ -98,7 +110,20 @@ export class Refresher {
     }
   }
 
-  /** Stores the origin's answer and releases the lock in one pipeline; never throws. */
+  /**
+   * A write fence for a caller without the refresh lock (warmup, a waiter that gave up): takes the
+   * lock whoever holds it, before the origin call. Undefined when Redis is unavailable.
+   */
+  async fence(t: RequestTarget): Promise<string | undefined> {
+    const token = newLockToken();
+    const taken = await this.opts.call(() => this.opts.redis.set(t.lockKey, token, { px: lockTtlMs(t.surface) })).catch(() => undefined);
+    return taken === 'OK' ? token : undefined;
+  }
+
+  /**
+   * Stores the origin's answer, fenced by the refresh lock `token` taken before the origin call so
+   * no invalidation in between is undone (docs/invariants.md), and releases the lock; never throws.
+   */
   async store(t: RequestTarget, gens: Generations, res: OriginResponse, token: string | undefined): Promise<StoreResult> {
     const surface = t.surface;
     const { value } = encodeEnvelope({
@@ -115,12 +140,11 @@ export class Refresher {
       await this.releaseLock(t, token);
       return 'oversize';
     }
+    if (!token) return 'superseded';
     try {
-      const p = this.opts.redis.pipeline();
-      p.set(t.key, value, { px: (surface.ttlSeconds + surface.staleWhileRevalidateSeconds) * 1000 });
-      if (token) p.eval(RELEASE_SCRIPT, [t.lockKey], [token]);
-      await this.opts.call(() => p.exec());
-      return 'stored';
+      const px = (surface.ttlSeconds + surface.staleWhileRevalidateSeconds) * 1000;
+      const stored = await this.opts.call(() => this.opts.redis.eval(STORE_SCRIPT, [t.key, t.lockKey], [token, value, String(px)]));
+      return Number(stored) === 1 ? 'stored' : 'superseded';
     } catch {
       return 'redis_unavailable';
     }
@@ -182,7 +206,7 @@ export class Refresher {
     return { kind: 'serve', served: servedOrigin(t.surface, res, 'MISS', true) };
   }
 
-  private async releaseLock(t: RequestTarget, token: string | undefined): Promise<void> {
+  async releaseLock(t: RequestTarget, token: string | undefined): Promise<void> {
     if (!token) return;
     await this.opts.call(() => this.opts.redis.eval(RELEASE_SCRIPT, [t.lockKey], [token])).catch(() => undefined);
   }
