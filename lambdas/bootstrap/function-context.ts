@@ -12,8 +12,7 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Redis } from '@upstash/redis';
-import type { FunctionName } from '../../config/types';
-import type { EnvironmentConfig } from '../../config/types';
+import type { EnvironmentConfig, FunctionName } from '../../config/types';
 import type { DatabaseRole } from '../../contracts/database-roles';
 import { SECRET_ID_ENV } from '../../contracts/secrets';
 import { adminTokensFromEnv } from '../guardrails/admin-auth';
@@ -73,6 +72,8 @@ export class FunctionContext {
   /** Where a database's credentials come from. */
   credentials(role: DatabaseRole): CredentialsSource {
     const given = role === 'cache' ? this.opts.cacheCredentials : this.opts.guardrailsCredentials;
+    // A set but empty secret id is an error here, not a silent fall-back to local credentials.
+    this.variables.optional(SECRET_ID_ENV[role]);
     return databaseCredentials(role, this.env, given, this.opts.secretsClient);
   }
 

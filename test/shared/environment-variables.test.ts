@@ -44,6 +44,7 @@ describe('the functions read their variables through it', () => {
     ['REQUEST_TIMEOUT_MS', '0'],
     ['METRICS_PUBLIC', 'yes'],
     ['ORIGIN_API', ''],
+    ['UPSTASH_CACHE_SECRET_ID', ''],
   ])('the cache function refuses %s=%p', async (name, value) => {
     await expect(createCacheFunction({ env: { ...base, [name]: value } })).rejects.toThrow(new RegExp(`^${name} `));
   });
