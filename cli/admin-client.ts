@@ -1,4 +1,5 @@
 /** A small client of the admin API for the operator CLI. */
+import type { RequestSigner } from './sigv4';
 
 /** The admin API answered with an error, or could not be reached. */
 export class AdminApiError extends Error {
@@ -18,6 +19,11 @@ export interface AdminClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8787`; `/admin/...` is appended. */
   readonly baseUrl: string;
   readonly token: string;
+  /**
+   * Signs each request (SigV4, for the HTTP API's IAM authorization); the token then goes in
+   * `X-API-Token`. @default - unsigned, the token as `Authorization: Bearer`
+   */
+  readonly signer?: RequestSigner;
   /** @default 30000 */
   readonly timeoutMs?: number;
 }
@@ -73,10 +79,20 @@ export class AdminClient {
 
   private async send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<Response> {
     const url = `${this.baseUrl}${path}`;
+    const signer = this.options.signer;
+    let sent: Record<string, string>;
+    try {
+      sent = signer
+        ? await signer(method, new URL(url), { ...headers, 'x-api-token': this.options.token }, body)
+        : { ...headers, authorization: `Bearer ${this.options.token}` };
+    } catch (error) {
+      throw new AdminApiError(undefined, 'signing_failed', `cannot sign ${method} ${path} with AWS credentials: ${(error as Error).message}`);
+    }
     try {
       return await fetch(url, {
         method,
-        headers: { ...headers, authorization: `Bearer ${this.options.token}` },
+        // fetch sets Host itself, from the URL the signature covers.
+        headers: Object.fromEntries(Object.entries(sent).filter(([name]) => name.toLowerCase() !== 'host')),
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });

@@ -45,6 +45,7 @@ Commands:
 Environment:
   CACHE_ADMIN_URL    base URL of the admin API, e.g. http://127.0.0.1:8787
   CACHE_ADMIN_TOKEN  admin bearer token
+  CACHE_ADMIN_SIGV4  true to sign with your AWS credentials (default: only for execute-api hosts)
 
 Run "<command> --help" for a command's options. Exit codes: 0 done, 1 failed, 2 wrong usage.`,
   invalidate: `Usage: npm run cache:invalidate -- (--key <key>... | --prefix <prefix> | --event <name> [--data k=v]...)

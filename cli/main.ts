@@ -1,11 +1,14 @@
 /**
  * Operator CLI for the admin API: `npm run cache:invalidate|cache:version-bump|cache:bypass|cache:analyze -- ...`.
- * Reads `CACHE_ADMIN_URL` and `CACHE_ADMIN_TOKEN`. Exit codes: 0 done, 1 failed, 2 wrong usage.
+ * Reads `CACHE_ADMIN_URL` and `CACHE_ADMIN_TOKEN`; signs with SigV4 from the operator's AWS credentials
+ * when the URL is an `execute-api` host or `CACHE_ADMIN_SIGV4=true` (staging and prod admin routes
+ * take IAM authorization). Exit codes: 0 done, 1 failed, 2 wrong usage.
  */
 import type { InvalidationOutcome } from '../lambdas/admin/invalidation-manager';
 import type { HitStats } from '../lambdas/admin/hit-stats';
 import { AdminApiError, AdminClient } from './admin-client';
 import { renderHitRateReport } from './analyze';
+import { sigV4Signer, signingRegion, wantsSigV4, type RequestSigner } from './sigv4';
 import { parseCommand, USAGE, UsageError, type Command, type InvalidateTarget } from './args';
 
 export interface CliIo {
@@ -44,7 +47,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 2;
   }
   try {
-    const client = new AdminClient({ baseUrl: url, token });
+    const client = new AdminClient({ baseUrl: url, token, signer: signerFor(url, env) });
     await run(client, command, io);
     return 0;
   } catch (error) {
@@ -53,6 +56,22 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return 1;
     }
     throw error;
+  }
+}
+
+/** SigV4 for the HTTP API's IAM authorization when wanted; undefined for a plain URL (dev server). */
+function signerFor(url: string, env: NodeJS.ProcessEnv): RequestSigner | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined; // AdminClient names the bad URL
+  }
+  if (!wantsSigV4(parsed, env)) return undefined;
+  try {
+    return sigV4Signer(signingRegion(parsed, env));
+  } catch (error) {
+    throw new AdminApiError(undefined, 'signing_failed', (error as Error).message);
   }
 }
 

@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   not_configured: 'The function could not start (configuration or secrets); see its logs.',
   metrics_unavailable: 'No guardrails database is configured, so there are no metrics to serve.',
   admin_auth_unavailable: 'The admin token source could not be read, so no token can be checked.',
+  auth_unavailable: 'The read or metrics token source could not be read, so no token can be checked.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

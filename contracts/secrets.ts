@@ -11,8 +11,12 @@ export interface SecretNames {
   readonly guardrails: string;
   /** `{"email": "...", "apiKey": "..."}` of the Upstash Developer API; the rotation function only reads it. */
   readonly developerApi: string;
-  /** Bearer token(s) of the admin endpoint. */
+  /** Bearer token(s) of the admin routes; only the admin function reads it. */
   readonly adminToken: string;
+  /** Bearer token(s) of reads when `READ_REQUIRES_AUTH`; only the cache function reads it. */
+  readonly readToken: string;
+  /** Bearer token(s) of `/metrics` (unless public) and `/debug/cache`; only the cache function reads it. */
+  readonly metricsToken: string;
 }
 
 const ENV_SEGMENT = /^[a-z][a-z0-9-]{0,31}$/;
@@ -28,6 +32,8 @@ export function secretNames(env: string): SecretNames {
     guardrails: `${base}/upstash/guardrails`,
     developerApi: `${base}/upstash-developer-api`,
     adminToken: `${base}/admin-token`,
+    readToken: `${base}/read-token`,
+    metricsToken: `${base}/metrics-token`,
   };
 }
 
@@ -55,6 +61,8 @@ export const SECRET_ID_ENV = {
   cache: 'UPSTASH_CACHE_SECRET_ID',
   guardrails: 'UPSTASH_GUARDRAILS_SECRET_ID',
   adminToken: 'ADMIN_TOKEN_SECRET_ID',
+  readToken: 'READ_TOKEN_SECRET_ID',
+  metricsToken: 'METRICS_TOKEN_SECRET_ID',
   developerApi: 'DEVELOPER_API_SECRET_ID',
 } as const;
 

@@ -5,7 +5,7 @@
  * results back into responses (binary bodies travel base64, as in AWS). Behind them: a real
  * `redis-server` (or `REDIS_URL`), two local Upstash-compatible REST servers (cache database on
  * db 0, guardrails on db 1) and a demo origin. `PORT` (default 8787), `ORIGIN_<SURFACE>` and
- * `ADMIN_TOKEN` (generated and printed when unset) configure it. `--cache-maxmemory <size>
+ * `ADMIN_TOKEN`, `READ_TOKEN` and `METRICS_TOKEN` (each generated and printed when unset) configure it. `--cache-maxmemory <size>
  * [--cache-eviction-policy <policy>]` gives the cache database its own evicting redis-server, as
  * Upstash's cache database evicts, while the guardrails database keeps one that never evicts.
  */
@@ -30,11 +30,15 @@ export interface DevServerOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
-  /** Admin token of the admin routes, `/metrics` and `/debug/cache`; at least 32 characters. @default - `ADMIN_TOKEN`, else a generated one */
+  /** Admin token of the admin routes; at least 32 characters. @default - `ADMIN_TOKEN`, else a generated one */
   readonly adminToken?: string;
+  /** Metrics token of `/metrics` and `/debug/cache`; at least 32 characters. @default - `METRICS_TOKEN`, else a generated one */
+  readonly metricsToken?: string;
+  /** Read token, asked of reads when `READ_REQUIRES_AUTH=true`. @default - `READ_TOKEN`, else a generated one */
+  readonly readToken?: string;
   /** Existing Redis to use instead of starting a `redis-server`. @default - `REDIS_URL`, else a new process */
   readonly redisUrl?: string;
-  /** Environment read for `ORIGIN_<SURFACE>`, `ADMIN_TOKEN`, `REDIS_URL`. @default process.env */
+  /** Environment read for `ORIGIN_<SURFACE>`, the three tokens, `READ_REQUIRES_AUTH`, `REDIS_URL`. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /** Serve `/metrics` without the admin token. @default false */
   readonly metricsPublic?: boolean;
@@ -52,6 +56,8 @@ export interface DevServer {
   readonly adminToken: string;
   /** True when the token was generated (print it: nobody else knows it). */
   readonly adminTokenGenerated: boolean;
+  readonly metricsToken: string;
+  readonly readToken: string;
   /** The demo origin, e.g. to count its requests. */
   readonly demoOrigin: DemoOrigin;
   /** The local Upstash servers, for tests that look inside Redis. */
@@ -163,6 +169,8 @@ function parsePort(raw: string | undefined): number {
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const env = opts.env ?? process.env;
   const adminToken = checkApiToken(opts.adminToken ?? (env.ADMIN_TOKEN || generateApiToken()), 'ADMIN_TOKEN');
+  const metricsToken = checkApiToken(opts.metricsToken ?? (env.METRICS_TOKEN || generateApiToken()), 'METRICS_TOKEN');
+  const readToken = checkApiToken(opts.readToken ?? (env.READ_TOKEN || generateApiToken()), 'READ_TOKEN');
   const stack: (() => Promise<unknown>)[] = [];
   const close = async (): Promise<void> => {
     while (stack.length > 0) await stack.pop()?.().catch(() => undefined);
@@ -185,6 +193,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
       UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
       ADMIN_TOKEN: adminToken,
+      METRICS_TOKEN: metricsToken,
+      READ_TOKEN: readToken,
       METRICS_PUBLIC: opts.metricsPublic ? 'true' : 'false',
     };
     for (const surface of config.surfaces) {
@@ -193,6 +203,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       functionEnv[name] = origins[surface.name];
     }
     if (env.MAX_INFLIGHT) functionEnv.MAX_INFLIGHT = env.MAX_INFLIGHT;
+    if (env.READ_REQUIRES_AUTH) functionEnv.READ_REQUIRES_AUTH = env.READ_REQUIRES_AUTH;
     const [cacheFunction, adminFunction] = await Promise.all([createCacheFunction({ env: functionEnv }), createAdminFunction({ env: functionEnv, allowLoopbackClients: true })]);
 
     const functions: Readonly<Record<RouteFunction, LambdaFunction>> = { cache: cacheFunction, admin: adminFunction };
@@ -247,6 +258,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       url: `http://127.0.0.1:${port}`,
       adminToken,
       adminTokenGenerated: opts.adminToken === undefined && !env.ADMIN_TOKEN,
+      metricsToken,
+      readToken,
       demoOrigin,
       upstash: { cache, guardrails },
       redisUrls,
@@ -269,10 +282,11 @@ async function runFromCommandLine(): Promise<void> {
     dev.redisUrls.cache === dev.redisUrls.guardrails ? `redis:  ${dev.redisUrls.cache}`
       : `redis:  cache ${dev.redisUrls.cache} (evicting), guardrails ${dev.redisUrls.guardrails} (noeviction)`,
     dev.adminTokenGenerated ? `ADMIN_TOKEN=${dev.adminToken}   (generated; set ADMIN_TOKEN to choose one)` : 'ADMIN_TOKEN from the environment',
+    `METRICS_TOKEN=${dev.metricsToken}   (/metrics, /debug/cache)`,
     '',
     'try:',
     `  curl -si ${example} | grep -i x-cache     # MISS, then HIT`,
-    `  export CACHE_ADMIN_URL=${dev.url} CACHE_ADMIN_TOKEN=${dev.adminTokenGenerated ? dev.adminToken : '$ADMIN_TOKEN'}`,
+    `  export CACHE_ADMIN_URL=${dev.url} CACHE_ADMIN_TOKEN=${dev.adminTokenGenerated ? dev.adminToken : '$ADMIN_TOKEN'} CACHE_METRICS_TOKEN=${dev.metricsToken}`,
     '  npm run cache:invalidate -- --key dev:marketing:blog.hello-world:default',
     '',
     'Ctrl-C stops everything.',

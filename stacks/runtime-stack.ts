@@ -63,12 +63,12 @@ export class RuntimeStack extends PlatformStack {
     // Further cache databases: every function that reaches the cache reaches each of them.
     const cacheShards: [EncryptedSecret, string][] = [...secrets.cacheShardCredentials].map(([id, secret]) => [secret, cacheShardNames(env.name, id).secretIdEnv]);
     const guardrailsDb: [EncryptedSecret, string] = [secrets.guardrailsCredentials, SECRET_ID_ENV.guardrails];
-    const adminToken: [EncryptedSecret, string] = [secrets.adminToken, SECRET_ID_ENV.adminToken];
-
+    // Each kind of token is read only by the function that checks it: the internet-facing cache
+    // function never sees the admin token.
     this.functions = {
-      // The admin token guards /metrics and /debug/cache on the cache function too.
-      cache: fn('cache', 'Read-through response cache', [cacheDb, ...cacheShards, guardrailsDb, adminToken]),
-      admin: fn('admin', 'Invalidation, bypass and allowlist admin API', [cacheDb, ...cacheShards, guardrailsDb, adminToken]),
+      cache: fn('cache', 'Read-through response cache', [cacheDb, ...cacheShards, guardrailsDb,
+        [secrets.readToken, SECRET_ID_ENV.readToken], [secrets.metricsToken, SECRET_ID_ENV.metricsToken]]),
+      admin: fn('admin', 'Invalidation, bypass and allowlist admin API', [cacheDb, ...cacheShards, guardrailsDb, [secrets.adminToken, SECRET_ID_ENV.adminToken]]),
       warmup: fn('warmup', 'Scheduled cache warmup', [cacheDb, ...cacheShards, guardrailsDb]),
       // The audit reads Upstash usage stats through the Developer API, by database id.
       audit: fn('audit', 'Scheduled cache and quota audit', [cacheDb, ...cacheShards, guardrailsDb, [secrets.developerApiKey, SECRET_ID_ENV.developerApi]]),

@@ -30,7 +30,8 @@ export interface SecretsStackProps extends PlatformStackProps {
  * puts their values. First deploy of an environment:
  *   1. `cdktn deploy '<env>-data' '<env>-secrets'` (the first rotations fail: no API key yet);
  *   2. `aws secretsmanager put-secret-value --secret-id clarivum/<env>/upstash-developer-api
- *      --secret-string '{"email":"…","apiKey":"…"}'` and the same for `clarivum/<env>/admin-token`;
+ *      --secret-string '{"email":"…","apiKey":"…"}'`, and the three API tokens with
+ *      `npm run token -- --env <env> --kind admin|read|metrics` (generated, at least 32 characters);
  *   3. `npm run rotate -- --env <env> --database cache` (and `guardrails`) seeds the credentials;
  *   4. `cdktn deploy '<env>-*'`.
  */
@@ -42,6 +43,8 @@ export class SecretsStack extends PlatformStack {
   readonly cacheShardCredentials: ReadonlyMap<string, EncryptedSecret>;
   readonly developerApiKey: EncryptedSecret;
   readonly adminToken: EncryptedSecret;
+  readonly readToken: EncryptedSecret;
+  readonly metricsToken: EncryptedSecret;
   readonly rotationFunction: BundledFunction;
 
   constructor(scope: Construct, id: string, props: SecretsStackProps) {
@@ -86,13 +89,17 @@ export class SecretsStack extends PlatformStack {
       region,
       recoveryWindowInDays,
     });
-    this.adminToken = new EncryptedSecret(this, 'admin-token', {
-      secretName: names.adminToken,
-      description: 'Bearer token(s) of the admin API (put by the operator)',
+    // One secret per kind of caller, each granted only to the function that checks it.
+    const tokenSecret = (id: string, secretName: string, what: string): EncryptedSecret => new EncryptedSecret(this, id, {
+      secretName,
+      description: `Bearer token(s) of ${what}, at least 32 characters (put by the operator)`,
       key: this.key,
       region,
       recoveryWindowInDays,
     });
+    this.adminToken = tokenSecret('admin-token', names.adminToken, 'the admin API');
+    this.readToken = tokenSecret('read-token', names.readToken, 'reads when READ_REQUIRES_AUTH');
+    this.metricsToken = tokenSecret('metrics-token', names.metricsToken, '/metrics and /debug/cache');
 
     const settings = deployment.lambdas.rotation;
     this.rotationFunction = new BundledFunction(this, 'rotation', {

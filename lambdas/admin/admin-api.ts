@@ -4,7 +4,7 @@ import type { Redis } from '@upstash/redis';
 import type { SurfaceConfig } from '../../config/types';
 import { getBypass, setBypass } from '../engine/invalidation';
 import { KeyError } from '../engine/keys';
-import { AdminAuthenticator, unauthorizedResponse } from '../guardrails/admin-auth';
+import { TokenAuthenticator, unauthorizedResponse } from '../guardrails/token-auth';
 import { GuardrailInputError } from '../guardrails/errors';
 import { IdempotencyStore, requestFingerprint, validateIdempotencyKey } from '../guardrails/idempotency';
 import { ADMIN_BUCKET } from '../guardrails/rate-limit-policies';
@@ -38,7 +38,7 @@ export interface AdminApiDeps {
   readonly cacheRedis: Redis;
   /** GUARDRAILS database: authoritative generations and bypass flags, invalidation log, idempotency records, allowlist, metrics. */
   readonly guardrailsRedis: Redis;
-  readonly authenticator: AdminAuthenticator;
+  readonly authenticator: TokenAuthenticator;
   /** Allowlist for `/admin/allowlist`, and the `admin` bucket limit of every admin request. */
   readonly rateLimiter: Pick<RateLimiterManager, 'allowTemporaryAccess' | 'limitClient'>;
   readonly idempotency: IdempotencyStore;

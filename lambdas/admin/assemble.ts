@@ -1,6 +1,6 @@
 import type { Redis } from '@upstash/redis';
 import type { EnvironmentConfig } from '../../config/types';
-import { AdminAuthenticator } from '../guardrails/admin-auth';
+import { TokenAuthenticator } from '../guardrails/token-auth';
 import { IdempotencyStore } from '../guardrails/idempotency';
 import { policiesForEnvironment } from '../guardrails/rate-limit-policies';
 import { RateLimiterManager } from '../guardrails/rate-limiter';
@@ -36,7 +36,7 @@ export function assembleAdminApi(options: AssembleAdminApiOptions): (event: Http
     surfaces: options.env.surfaces,
     cacheRedis: options.cacheRedis,
     guardrailsRedis: options.guardrailsRedis,
-    authenticator: new AdminAuthenticator({ tokens: options.adminTokens, metrics }),
+    authenticator: new TokenAuthenticator({ tokens: options.adminTokens, metrics }),
     rateLimiter: new RateLimiterManager({ redis: options.guardrailsRedis, env, policies: policiesForEnvironment(options.env), metrics }),
     idempotency: new IdempotencyStore({ redis: options.guardrailsRedis, env }),
     hitStats: new HitStatsReader({ redis: options.guardrailsRedis, env }),

@@ -31,7 +31,7 @@ export async function createAdminFunction(opts: AdminFunctionOptions = {}): Prom
     env: ctx.config,
     cacheRedis,
     guardrailsRedis,
-    adminTokens: ctx.adminTokens(),
+    adminTokens: ctx.tokens('admin'),
     metrics: ctx.metrics,
     logger: ctx.logger,
     // Awaited before answering: Lambda freezes after the response, so nothing may be left in flight.

@@ -7,7 +7,8 @@
  *   overrides a surface's origin.
  * - A database's credentials: the secret named by `UPSTASH_<ROLE>_SECRET_ID` (in AWS), else
  *   `UPSTASH_REDIS_REST_*` (cache) / `UPSTASH_GUARDRAILS_REST_*` (locally).
- * - Admin tokens: the secret named by `ADMIN_TOKEN_SECRET_ID`, else `ADMIN_TOKEN` (comma-separated).
+ * - API tokens of each kind (admin, read, metrics): the secret named by `<KIND>_TOKEN_SECRET_ID`, else
+ *   `<KIND>_TOKEN` (comma-separated), each at least 32 characters.
  * - `METRICS_FLUSH_INTERVAL_MS` (default 5000): the longest a container holds recorded metrics.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -15,12 +16,12 @@ import type { Redis } from '@upstash/redis';
 import type { EnvironmentConfig, FunctionName } from '../../config/types';
 import type { DatabaseRole } from '../../contracts/database-roles';
 import { SECRET_ID_ENV } from '../../contracts/secrets';
-import { adminTokensFromEnv } from '../guardrails/admin-auth';
+import { tokensFromEnv, type TokenKind } from '../guardrails/token-auth';
 import type { CredentialsSource } from '../shared/credentials';
 import { EnvironmentVariables } from '../shared/environment-variables';
 import { functionLogger, type Logger } from '../shared/logger';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
-import { SecretsManagerAdminTokens } from '../shared/secrets-manager-credentials';
+import { SecretsManagerTokens } from '../shared/secrets-manager-credentials';
 import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
 import { createUpstashClient } from '../shared/upstash';
 
@@ -34,6 +35,10 @@ export interface FunctionContextOptions {
   readonly guardrailsCredentials?: CredentialsSource;
   /** The valid admin tokens. @default - from the environment (see above) */
   readonly adminTokens?: () => Promise<readonly string[]>;
+  /** The valid read tokens. @default - from the environment (see above) */
+  readonly readTokens?: () => Promise<readonly string[]>;
+  /** The valid metrics tokens. @default - from the environment (see above) */
+  readonly metricsTokens?: () => Promise<readonly string[]>;
   /** Secrets Manager client of the secret readers. @default - a client for the function's region */
   readonly secretsClient?: SecretsManagerClient;
 }
@@ -84,10 +89,11 @@ export class FunctionContext {
     });
   }
 
-  /** The source of the valid admin tokens. */
-  adminTokens(): () => Promise<readonly string[]> {
-    if (this.opts.adminTokens) return this.opts.adminTokens;
-    const secretId = this.variables.optional(SECRET_ID_ENV.adminToken);
-    return secretId ? new SecretsManagerAdminTokens({ secretId, client: this.opts.secretsClient }).tokens : adminTokensFromEnv(this.env);
+  /** The source of the valid tokens of one kind. */
+  tokens(kind: TokenKind): () => Promise<readonly string[]> {
+    const given = { admin: this.opts.adminTokens, read: this.opts.readTokens, metrics: this.opts.metricsTokens }[kind];
+    if (given) return given;
+    const secretId = this.variables.optional(SECRET_ID_ENV[`${kind}Token`]);
+    return secretId ? new SecretsManagerTokens({ secretId, client: this.opts.secretsClient }).tokens : tokensFromEnv(kind, this.env);
   }
 }

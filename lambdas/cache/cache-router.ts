@@ -7,7 +7,7 @@
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Redis } from '@upstash/redis';
 import { ROUTE_TABLE, UNMATCHED_ROUTE, matchRoute } from '../../contracts/routes';
-import { unauthorizedResponse, type AdminAuthenticator } from '../guardrails/admin-auth';
+import { unauthorizedResponse, type TokenAuthenticator, type TokenKind } from '../guardrails/token-auth';
 import type { InflightLimiter } from '../guardrails/backpressure';
 import type { CacheEngine } from '../engine/cache-engine';
 import { jsonError, json, type Headers, type HttpResult } from '../shared/http';
@@ -31,9 +31,11 @@ export interface CacheRouterOptions {
   readonly cacheRedis: Redis;
   /** How long `/readyz` waits for the PING. */
   readonly redisTimeoutMs: number;
-  /** The one admin check. @default - every route that needs the admin token answers 401 */
-  readonly adminAuth?: Pick<AdminAuthenticator, 'authenticate'>;
-  /** `READ_REQUIRES_AUTH`: reads need the admin token too. @default false */
+  /** Read tokens (`READ_REQUIRES_AUTH`). @default - reads that need a token answer 401 */
+  readonly readAuth?: Pick<TokenAuthenticator, 'authenticate' | 'kind'>;
+  /** Metrics tokens: `/metrics` (unless public) and `/debug/cache`. @default - those answer 401 */
+  readonly metricsAuth?: Pick<TokenAuthenticator, 'authenticate' | 'kind'>;
+  /** `READ_REQUIRES_AUTH`: reads need a read token. @default false */
   readonly readsRequireToken?: boolean;
   /** `METRICS_PUBLIC`: `/metrics` needs no token. @default false */
   readonly metricsPublic?: boolean;
@@ -120,8 +122,8 @@ export class CacheRouter {
   }
 
   private async read(method: string, req: CacheRequest, surface: string, path: string, span: Span): Promise<HttpResult> {
-    // READ_REQUIRES_AUTH: a read without a valid admin token is refused before Redis or the origin.
-    const refused = await this.refusal(req.headers, this.opts.readsRequireToken ?? false);
+    // READ_REQUIRES_AUTH: a read without a valid read token is refused before Redis or the origin.
+    const refused = await this.refusal(req.headers, this.opts.readsRequireToken ?? false, this.opts.readAuth, 'read');
     if (refused) return refused;
     if (method !== 'GET' && method !== 'HEAD') {
       return jsonError(405, 'method_not_allowed', `${method} is not allowed here; use GET or HEAD`, { allow: 'GET, HEAD' });
@@ -130,7 +132,7 @@ export class CacheRouter {
   }
 
   private async serveMetrics(req: CacheRequest): Promise<HttpResult> {
-    const refused = await this.refusal(req.headers, !this.opts.metricsPublic);
+    const refused = await this.refusal(req.headers, !this.opts.metricsPublic, this.opts.metricsAuth, 'metrics');
     if (refused) return refused;
     const guardrails = this.opts.guardrails;
     if (!guardrails) return jsonError(503, 'metrics_unavailable', 'no guardrails database is configured');
@@ -143,16 +145,17 @@ export class CacheRouter {
 
   private async debug(method: string, req: CacheRequest): Promise<HttpResult> {
     if (method !== 'GET') return jsonError(405, 'method_not_allowed', 'use GET', { allow: 'GET' });
-    return (await this.refusal(req.headers, true)) ?? debugAnswer(this.opts.engine, req.query?.key);
+    return (await this.refusal(req.headers, true, this.opts.metricsAuth, 'metrics')) ?? debugAnswer(this.opts.engine, req.query?.key);
   }
 
-  /** The one admin check: the answer refusing a request without a valid admin token when `required`. */
-  private async refusal(headers: Headers | undefined, required: boolean): Promise<HttpResult | undefined> {
+  /** The token check: the answer refusing a request without a valid token of `kind` when `required`. */
+  private async refusal(
+    headers: Headers | undefined, required: boolean, auth: Pick<TokenAuthenticator, 'authenticate'> | undefined, kind: TokenKind,
+  ): Promise<HttpResult | undefined> {
     if (!required) return undefined;
-    const auth = this.opts.adminAuth;
-    if (!auth) return unauthorizedResponse('invalid');
+    if (!auth) return unauthorizedResponse('invalid', kind);
     const result = await auth.authenticate(headers).catch(() => undefined);
-    if (!result) return jsonError(503, 'admin_auth_unavailable', 'the admin token source is unavailable');
-    return result.ok ? undefined : unauthorizedResponse(result.reason);
+    if (!result) return jsonError(503, 'auth_unavailable', `the ${kind} token source is unavailable`);
+    return result.ok ? undefined : unauthorizedResponse(result.reason, kind);
   }
 }

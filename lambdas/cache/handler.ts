@@ -4,20 +4,21 @@
  *
  * Environment:
  * - `CACHE_ENV` (`dev` | `staging` | `prod`, default `dev`) picks the typed config.
- * - In AWS: `UPSTASH_CACHE_SECRET_ID`, `UPSTASH_GUARDRAILS_SECRET_ID` and `ADMIN_TOKEN_SECRET_ID`
- *   name the Secrets Manager secrets, read through the cached reader (a 401 refreshes them).
+ * - In AWS: `UPSTASH_CACHE_SECRET_ID`, `UPSTASH_GUARDRAILS_SECRET_ID`, `READ_TOKEN_SECRET_ID` and
+ *   `METRICS_TOKEN_SECRET_ID` name the Secrets Manager secrets, read through the cached reader (a 401
+ *   refreshes them). This function cannot read the admin token.
  * - Locally, instead: `UPSTASH_REDIS_REST_URL` / `_TOKEN` (cache database),
  *   `UPSTASH_GUARDRAILS_REST_URL` / `_TOKEN` (guardrails database: authoritative generations and
- *   bypass flags, rate limits, metrics) and `ADMIN_TOKEN`.
- * - `ORIGIN_<SURFACE>` overrides a surface's origin URL; the admin token guards `/debug/cache` and
+ *   bypass flags, rate limits, metrics), `READ_TOKEN` and `METRICS_TOKEN`.
+ * - `ORIGIN_<SURFACE>` overrides a surface's origin URL; the metrics token guards `/debug/cache` and
  *   `/metrics` (`METRICS_PUBLIC=true` opens the latter); `READ_REQUIRES_AUTH=true` asks the read path
- *   `/c/...` for it too; `MAX_INFLIGHT` bounds concurrent requests.
+ *   `/c/...` for a read token; `MAX_INFLIGHT` bounds concurrent requests.
  * - `METRICS_FLUSH_INTERVAL_MS` (default 5000) bounds what a frozen instance can lose; the counts
  *   of the warmup's popular list ride in the same flush.
  */
 import { CacheEngine } from '../engine/cache-engine';
 import { FunctionContext, type FunctionContextOptions } from '../bootstrap/function-context';
-import { AdminAuthenticator, readRequiresAuth } from '../guardrails/admin-auth';
+import { TokenAuthenticator, readRequiresAuth } from '../guardrails/token-auth';
 import { InflightLimiter, backpressureSettings } from '../guardrails/backpressure';
 import { policiesForEnvironment } from '../guardrails/rate-limit-policies';
 import { RateLimiterManager } from '../guardrails/rate-limiter';
@@ -43,7 +44,8 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const redis = await ctx.database('cache');
   // Generations and bypass flags are authoritative there; also rate limits, metrics, popularity.
   const guardrails = await ctx.database('guardrails');
-  const adminAuth = new AdminAuthenticator({ tokens: ctx.adminTokens(), metrics });
+  const readAuth = new TokenAuthenticator({ tokens: ctx.tokens('read'), kind: 'read', metrics });
+  const metricsAuth = new TokenAuthenticator({ tokens: ctx.tokens('metrics'), kind: 'metrics', metrics });
   const popular = new PopularRequests({ redis: guardrails, env: config, recorder: metrics });
   const engine = new CacheEngine({
     env: config,
@@ -65,7 +67,8 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
     engine,
     cacheRedis: redis,
     redisTimeoutMs: timeoutMs,
-    adminAuth,
+    readAuth,
+    metricsAuth,
     readsRequireToken,
     metricsPublic,
     guardrails,

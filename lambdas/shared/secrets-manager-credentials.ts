@@ -7,6 +7,7 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CredentialsSource, UpstashCredentials } from './credentials';
+import { checkApiToken } from './api-tokens';
 import { perContainer } from './per-container';
 
 class SecretUnavailableError extends Error {
@@ -211,11 +212,11 @@ export class SecretsManagerText {
 }
 
 /**
- * Admin bearer tokens from a secret holding a plain token, `{"token": "..."}` or
- * `{"tokens": ["...", "..."]}` (two tokens let an admin-token change overlap). `tokens` is bound,
- * so it can be passed as `AdminAuthenticator({ tokens: reader.tokens })`.
+ * API tokens (admin, read or metrics) from a secret holding a plain token, `{"token": "..."}` or
+ * `{"tokens": ["...", "..."]}` (two tokens let a token change overlap), each at least 32 characters.
+ * `tokens` is bound, so it can be passed as `TokenAuthenticator({ tokens: reader.tokens })`.
  */
-export class SecretsManagerAdminTokens {
+export class SecretsManagerTokens {
   private readonly provider: () => Promise<SecretsProvider>;
 
   constructor(private readonly opts: SecretsManagerReaderOptions) {
@@ -224,15 +225,15 @@ export class SecretsManagerAdminTokens {
 
   readonly tokens = async (): Promise<string[]> => {
     const text = await fetchStage(this.provider, this.opts, false);
-    return parseAdminTokens(text, this.opts.secretId);
+    return parseTokens(text, this.opts.secretId);
   };
 }
 
-export function parseAdminTokens(text: string, secretId: string): string[] {
+export function parseTokens(text: string, secretId: string): string[] {
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) {
     if (!trimmed) throw new SecretUnavailableError(`secret ${secretId} is empty`);
-    return [trimmed];
+    return [strong(trimmed, secretId)];
   }
   const obj = parseObject(trimmed, secretId) ?? {};
   const list = Array.isArray(obj.tokens) ? obj.tokens : obj.token !== undefined ? [obj.token] : [];
@@ -240,7 +241,15 @@ export function parseAdminTokens(text: string, secretId: string): string[] {
   if (tokens.length === 0 || tokens.length !== list.length) {
     throw new SecretUnavailableError(`secret ${secretId}: expected "token" or "tokens" with non-empty strings`);
   }
-  return tokens;
+  return tokens.map((t) => strong(t, secretId));
+}
+
+function strong(token: string, secretId: string): string {
+  try {
+    return checkApiToken(token, `secret ${secretId}`);
+  } catch (error) {
+    throw new SecretUnavailableError((error as Error).message);
+  }
 }
 
 /** Source for a database when its secret id variable is set (in AWS), else undefined (local runs). */

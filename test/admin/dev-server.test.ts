@@ -102,7 +102,8 @@ describe('startDevServer', () => {
     expect((await send(`${dev.url}/healthz`)).status).toBe(200);
     expect((await send(`${dev.url}/readyz`)).status).toBe(200);
     expect((await send(`${dev.url}/metrics`)).status).toBe(401);
-    const metrics = await send(`${dev.url}/metrics`, { headers: { authorization: `Bearer ${dev.adminToken}` } });
+    expect((await send(`${dev.url}/metrics`, { headers: { authorization: `Bearer ${dev.adminToken}` } })).status).toBe(401);
+    const metrics = await send(`${dev.url}/metrics`, { headers: { authorization: `Bearer ${dev.metricsToken}` } });
     expect(metrics.status).toBe(200);
     expect(String(metrics.headers['content-type'])).toMatch(/^text\/plain/);
   });

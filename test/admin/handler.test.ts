@@ -55,14 +55,14 @@ describe('admin Lambda entry point', () => {
     const names = secretNames('dev');
     await fake.call('CreateSecret', { Name: names.cache, SecretString: JSON.stringify({ url: cache.url, token: cache.token }) });
     await fake.call('CreateSecret', { Name: names.guardrails, SecretString: JSON.stringify({ url: guardrails.url, token: guardrails.token }) });
-    await fake.call('CreateSecret', { Name: names.adminToken, SecretString: JSON.stringify({ tokens: ['from-secrets-manager'] }) });
+    await fake.call('CreateSecret', { Name: names.adminToken, SecretString: JSON.stringify({ tokens: ['from-secrets-manager-0123456789abcdef'] }) });
     try {
       const fn = await createAdminFunction({
         env: { CACHE_ENV: 'dev', [SECRET_ID_ENV.cache]: names.cache, [SECRET_ID_ENV.guardrails]: names.guardrails, [SECRET_ID_ENV.adminToken]: names.adminToken },
         secretsClient: client,
       });
       expect((await fn(httpEvent({ path: '/admin/status' }))).statusCode).toBe(401);
-      const result = await fn(httpEvent({ path: '/admin/invalidate', body: { surface: 'marketing', bump: true }, token: 'from-secrets-manager' }));
+      const result = await fn(httpEvent({ path: '/admin/invalidate', body: { surface: 'marketing', bump: true }, token: 'from-secrets-manager-0123456789abcdef' }));
       expect(result.statusCode).toBe(200);
       expect(await guardrails.redis.exists('dev:invalidation:gen:marketing')).toBe(1);
     } finally {

@@ -167,7 +167,8 @@ afterAll(async () => {
 function request(c: Case): SendOptions {
   const headers: Record<string, string> = { ...c.headers };
   const token = c.token === undefined ? (c.path.startsWith('/admin') || c.path.startsWith('/debug') || c.path === '/metrics' ? 'valid' : null) : c.token;
-  if (token === 'valid') headers.authorization = `Bearer ${validToken()}`;
+  const operator = c.path.startsWith('/debug') || c.path === '/metrics';
+  if (token === 'valid') headers.authorization = `Bearer ${operator ? stack.metricsToken : validToken()}`;
   else if (token === 'suffix') headers.authorization = `Bearer ${validToken()}x`;
   else if (token !== null) headers.authorization = `Bearer ${token}`;
   return { method: c.method ?? 'GET', headers, ...(c.body !== undefined ? { body: c.body } : {}) };

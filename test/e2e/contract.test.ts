@@ -236,10 +236,10 @@ describe('admin authentication', () => {
     }
   });
 
-  it('accepts the token as X-API-Token too, and /debug/cache shows entry metadata', async () => {
+  it('accepts the token as X-API-Token too, and /debug/cache shows entry metadata (metrics token)', async () => {
     const key = stack.target('marketing', 'about').key;
     await read('/c/marketing/about'); // an earlier test bumped the surface: make the entry current
-    const res = await send(`${stack.url}/debug/cache?key=${key}`, { headers: { 'x-api-token': stack.adminToken } });
+    const res = await send(`${stack.url}/debug/cache?key=${key}`, { headers: { 'x-api-token': stack.metricsToken } });
     expect(res.status).toBe(200);
     expect(res.json()).toMatchObject({ key, corrupt: false, valid: true, state: 'fresh', checksum: expect.stringMatching(/^sha256-/) });
   });
@@ -255,7 +255,7 @@ describe('health and metrics', () => {
 
   it('/metrics parses as Prometheus text and its counters move with traffic', async () => {
     const counter = async (name: string, labels: Record<string, string>): Promise<number> => {
-      const res = await send(`${stack.url}/metrics`, { headers: admin() });
+      const res = await send(`${stack.url}/metrics`, { headers: bearer(stack.metricsToken) });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
       const sample = parsePrometheusText(res.text).flatMap((f) => f.samples)

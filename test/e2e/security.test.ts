@@ -151,3 +151,42 @@ describe('no internal error text reaches a client', () => {
     }
   });
 });
+
+describe('one credential per kind of caller', () => {
+  it.each([
+    ['a read token on an admin route', 'POST', '/admin/invalidate', () => stack.readToken],
+    ['a metrics token on an admin route', 'POST', '/admin/bypass', () => stack.metricsToken],
+    ['a read token on /admin/status', 'GET', '/admin/status', () => stack.readToken],
+    ['an admin token on /metrics', 'GET', '/metrics', () => stack.adminToken],
+    ['an admin token on /debug/cache', 'GET', `/debug/cache?key=${KEY}`, () => stack.adminToken],
+    ['a read token on /metrics', 'GET', '/metrics', () => stack.readToken],
+  ] as const)('%s is refused with 401', async (_name, method, path, token) => {
+    const body = method === 'POST' ? (path === '/admin/bypass' ? { surface: 'marketing', enabled: true } : { keys: [KEY] }) : undefined;
+    const res = await send(`${stack.url}${path}`, { method, headers: bearer(token()), ...(body ? { body } : {}) });
+    expect(res.status).toBe(401);
+    expect(res.json()).toEqual({ error: 'unauthorized', message: expect.any(String) });
+  });
+
+  it('the metrics token opens /metrics and /debug/cache', async () => {
+    expect((await send(`${stack.url}/c/marketing/about`)).status).toBe(200);
+    expect((await send(`${stack.url}/metrics`, { headers: bearer(stack.metricsToken) })).status).toBe(200);
+    expect((await send(`${stack.url}/debug/cache?key=${KEY}`, { headers: bearer(stack.metricsToken) })).status).toBe(200);
+  });
+});
+
+describe('READ_REQUIRES_AUTH asks reads for the read token', () => {
+  let guarded: Stack;
+  beforeAll(async () => { guarded = await startStack({ env: { READ_REQUIRES_AUTH: 'true' } }); }, 30_000);
+  afterAll(async () => { await guarded?.close(); });
+
+  it('refuses a read without a token or with the admin or metrics token, serves it with the read token, and the read token opens no admin route', async () => {
+    const read = (headers: Record<string, string>) => send(`${guarded.url}/c/marketing/about`, { headers });
+    expect((await read({})).status).toBe(401);
+    expect((await read(bearer(guarded.adminToken))).status).toBe(401);
+    expect((await read(bearer(guarded.metricsToken))).status).toBe(401);
+    expect(guarded.origin.requests()).toBe(0);
+    expect((await read(bearer(guarded.readToken))).status).toBe(200);
+    const purge = await send(`${guarded.url}/admin/invalidate`, { method: 'POST', body: { surface: 'marketing', bump: true }, headers: bearer(guarded.readToken) });
+    expect(purge.status).toBe(401);
+  });
+});

@@ -14,6 +14,10 @@ import { startTcpProxy, type TcpProxy } from '../../local/tcp-proxy';
 import { startOrigin, type Origin, type OriginHandler } from '../support/origin';
 
 export const ADMIN_TOKEN = 'e2e-admin-token-5f0c1d2e3a4b6c7d8e9f0a';
+/** Token of `/metrics` and `/debug/cache` (its own kind: an admin token is refused there). */
+export const METRICS_TOKEN = 'e2e-metrics-token-0a9b8c7d6e5f4a3b2c1d';
+/** Token of reads when `READ_REQUIRES_AUTH` (its own kind: refused on admin routes). */
+export const READ_TOKEN = 'e2e-read-token-1b2c3d4e5f6a7b8c9d0e1f2a';
 /**
  * Extra valid admin tokens (`ADMIN_TOKEN` takes a comma-separated list, as during a rotation
  * overlap). The admin rate limit (60 a minute) is per token, so a long table spreads over these.
@@ -27,12 +31,16 @@ export interface StackOptions {
   /** Put a delaying TCP proxy between the local Upstash servers and Redis. @default false */
   readonly viaProxy?: boolean;
   readonly originHandler?: OriginHandler;
+  /** Extra environment of the functions, e.g. `READ_REQUIRES_AUTH`. @default - none */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface Stack {
   readonly url: string;
   /** The first valid admin token. */
   readonly adminToken: string;
+  readonly metricsToken: string;
+  readonly readToken: string;
   /** Every valid admin token: `adminToken` and `SPARE_ADMIN_TOKENS`. */
   readonly adminTokens: readonly string[];
   readonly dev: DevServer;
@@ -70,7 +78,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => origin.close());
     const config = environment('dev');
     const adminTokens = [ADMIN_TOKEN, ...SPARE_ADMIN_TOKENS];
-    const env: NodeJS.ProcessEnv = { ADMIN_TOKEN: adminTokens.join(',') };
+    const env: NodeJS.ProcessEnv = { ADMIN_TOKEN: adminTokens.join(','), METRICS_TOKEN, READ_TOKEN, ...opts.env };
     for (const s of config.surfaces) env[`ORIGIN_${s.name.toUpperCase().replace(/-/g, '_')}`] = `${origin.url}/${s.name}`;
     const dev = await startDevServer({ port: 0, redisUrl: proxy?.url ?? redis.url, env });
     cleanups.push(() => dev.close());
@@ -82,6 +90,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return {
       url: dev.url,
       adminToken: ADMIN_TOKEN,
+      metricsToken: METRICS_TOKEN,
+      readToken: READ_TOKEN,
       adminTokens,
       dev,
       redis,

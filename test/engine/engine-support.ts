@@ -71,15 +71,15 @@ export class TestCache {
 
 export async function engineFor(
   upstash: TestUpstash, originUrl: string,
-  opts: Partial<CacheEngineOptions> & Pick<Partial<CacheRouterOptions>, 'adminAuth'>
+  opts: Partial<CacheEngineOptions> & Pick<Partial<CacheRouterOptions>, 'metricsAuth'>
     & { maxItemBytes?: number; redisTimeoutMs?: number; surface?: Partial<SurfaceConfig> } = {},
 ): Promise<TestCache> {
-  const { maxItemBytes, redisTimeoutMs, surface, adminAuth, ...rest } = opts;
+  const { maxItemBytes, redisTimeoutMs, surface, metricsAuth, ...rest } = opts;
   const redis = rest.redis ?? await clientFor(upstash, redisTimeoutMs ?? 500);
   // One database for both roles unless a test says otherwise: authoritative keys have names of their own.
   const guardrails = rest.guardrails ?? redis;
   const engine = new CacheEngine({ env: testEnv(originUrl, { maxItemBytes, redisTimeoutMs, surface }), redis, xfetchBeta: 0, ...rest, guardrails });
-  return new TestCache(engine, redis, { adminAuth, redisTimeoutMs: redisTimeoutMs ?? 500 });
+  return new TestCache(engine, redis, { metricsAuth, redisTimeoutMs: redisTimeoutMs ?? 500 });
 }
 
 /** The cache function's router around `engine`, for tests that build engines themselves. */

@@ -19,7 +19,7 @@ afterAll(async () => {
   await Promise.all([cache?.stop(), guardrails?.stop(), origin?.close()]);
 });
 
-/** The function's environment on the local servers: both databases, the origin, an admin token. */
+/** The function's environment on the local servers: both databases, the origin, a metrics token. */
 function localEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     CACHE_ENV: 'dev',
@@ -28,7 +28,7 @@ function localEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
     UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
     ORIGIN_MARKETING: `${origin.url}/m`,
-    ADMIN_TOKEN: 'admin-secret-0123456789abcdef01234567',
+    METRICS_TOKEN: 'admin-secret-0123456789abcdef01234567',
     ...extra,
   };
 }
@@ -51,7 +51,7 @@ function event(method: string, rawPath: string, headers: Record<string, string> 
 }
 
 describe('cache Lambda handler', () => {
-  it('serves the read path from env config, rate-limits in parallel and exposes /metrics behind the admin token', async () => {
+  it('serves the read path from env config, rate-limits in parallel and exposes /metrics behind the metrics token', async () => {
     const fn = await createCacheFunction({
       env: localEnv(),
     });
@@ -110,11 +110,11 @@ describe('cache Lambda handler', () => {
     const names = secretNames('dev');
     const secret = (token: string) => JSON.stringify({ url: cache.url, token });
     await fake.call('CreateSecret', { Name: names.cache, SecretString: secret(cache.server.token) });
-    await fake.call('CreateSecret', { Name: names.adminToken, SecretString: JSON.stringify({ tokens: ['sm-admin'] }) });
+    await fake.call('CreateSecret', { Name: names.metricsToken, SecretString: JSON.stringify({ tokens: ['sm-metrics-token-0123456789abcdef0123'] }) });
     try {
       const fn = await createCacheFunction({
         env: {
-          CACHE_ENV: 'dev', [SECRET_ID_ENV.cache]: names.cache, [SECRET_ID_ENV.adminToken]: names.adminToken, ORIGIN_API: `${origin.url}/a`,
+          CACHE_ENV: 'dev', [SECRET_ID_ENV.cache]: names.cache, [SECRET_ID_ENV.metricsToken]: names.metricsToken, ORIGIN_API: `${origin.url}/a`,
           UPSTASH_GUARDRAILS_REST_URL: guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
         },
         secretsClient: client,
@@ -126,7 +126,7 @@ describe('cache Lambda handler', () => {
       await fake.call('PutSecretValue', { SecretId: names.cache, SecretString: secret(rotated) });
       const after = await fn(event('GET', '/c/api/rotated'));
       expect([after.statusCode, after.headers['x-cache']]).toEqual([200, 'HIT']);
-      const dbg = await fn(event('GET', '/debug/cache', { authorization: 'Bearer sm-admin' }, { key: 'dev:api:rotated:default' }));
+      const dbg = await fn(event('GET', '/debug/cache', { authorization: 'Bearer sm-metrics-token-0123456789abcdef0123' }, { key: 'dev:api:rotated:default' }));
       expect(dbg.statusCode).toBe(200);
     } finally {
       client.destroy();
@@ -151,13 +151,13 @@ describe('cache Lambda handler', () => {
     }
   });
 
-  it('READ_REQUIRES_AUTH=true asks reads for the admin token (401 JSON without it); unset keeps reads public', async () => {
+  it('READ_REQUIRES_AUTH=true asks reads for the read token (401 JSON without it, also for the metrics token); unset keeps reads public', async () => {
     const db = await startTestUpstash();
     try {
       const base = {
         CACHE_ENV: 'dev', UPSTASH_REDIS_REST_URL: db.url, UPSTASH_REDIS_REST_TOKEN: db.token,
         UPSTASH_GUARDRAILS_REST_URL: guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
-        ORIGIN_API: `${origin.url}/a`, ADMIN_TOKEN: 'read-secret-0123456789abcdef012345678',
+        ORIGIN_API: `${origin.url}/a`, READ_TOKEN: 'read-secret-0123456789abcdef012345678', METRICS_TOKEN: 'metrics-secret-0123456789abcdef0123456',
       };
       const guarded = await createCacheFunction({ env: { ...base, READ_REQUIRES_AUTH: 'true' } });
       const before = origin.log().length;
@@ -165,6 +165,7 @@ describe('cache Lambda handler', () => {
       expect(refused.statusCode).toBe(401);
       expect(JSON.parse(refused.body as string)).toMatchObject({ error: 'unauthorized' });
       expect((await guarded(event('GET', '/c/api/guarded', { authorization: 'Bearer wrong' }))).statusCode).toBe(401);
+      expect((await guarded(event('GET', '/c/api/guarded', { authorization: 'Bearer metrics-secret-0123456789abcdef0123456' }))).statusCode).toBe(401);
       expect(origin.log().length).toBe(before);
       expect(await db.redis.exists('dev:api:guarded:default')).toBe(0);
       const allowed = await guarded(event('GET', '/c/api/guarded', { authorization: 'Bearer read-secret-0123456789abcdef012345678' }));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
-import { AdminAuthenticator } from '../../lambdas/guardrails/admin-auth';
+import { TokenAuthenticator } from '../../lambdas/guardrails/token-auth';
 import { encodeEnvelope } from '../../lambdas/engine/envelope';
 import { setBypass } from '../../lambdas/engine/invalidation';
 import { startOrigin, type Origin } from '../support/origin';
@@ -258,9 +258,9 @@ describe('read path', () => {
     expect(origin.requests()).toBe(0);
   });
 
-  it('/healthz, /readyz and /debug/cache (admin token)', async () => {
-    const adminAuth = new AdminAuthenticator({ tokens: async () => ['s3cret-token'] });
-    const engine = await engineFor(upstash, origin.url, { adminAuth });
+  it('/healthz, /readyz and /debug/cache (metrics token)', async () => {
+    const metricsAuth = new TokenAuthenticator({ tokens: async () => ['s3cret-token'], kind: 'metrics' });
+    const engine = await engineFor(upstash, origin.url, { metricsAuth });
     expect((await engine.handle(get('/healthz'))).statusCode).toBe(200);
     expect(jsonOf(await engine.handle(get('/readyz')))).toMatchObject({ status: 'ready' });
     await engine.handle(get('/c/api/dbg'));

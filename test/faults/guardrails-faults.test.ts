@@ -34,7 +34,7 @@ it('fails open on reads and closed on admin while the guardrails database answer
     expect(bump.status).toBe(503);
     expect(bump.json()).toMatchObject({ error: 'rate_limiter_unavailable' });
     expect(Number(bump.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    const metrics = await send(`${stack.url}/metrics`, { headers: bearer(stack.adminToken) });
+    const metrics = await send(`${stack.url}/metrics`, { headers: bearer(stack.metricsToken) });
     expect(metrics.status).toBe(503);
     expect(metrics.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
     expect((await send(`${stack.url}/readyz`)).status).toBe(200); // the cache database answers

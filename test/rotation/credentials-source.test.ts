@@ -5,9 +5,9 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretNames, UNSEEDED_SECRET_STRING } from '../../contracts/secrets';
 import {
-  parseAdminTokens,
+  parseTokens,
   pingRefused,
-  SecretsManagerAdminTokens,
+  SecretsManagerTokens,
   SecretsManagerCredentialsSource,
   SecretsManagerText,
   secretsManagerCredentialsFromEnv,
@@ -137,20 +137,24 @@ describe('pingRefused against the local Upstash server', () => {
 });
 
 describe('admin tokens', () => {
+  const T1 = 'token-one-0123456789abcdef0123456789';
+  const T2 = 'token-two-0123456789abcdef0123456789';
+
   it('accepts a plain token, {"token"} or {"tokens"} and rejects anything else', async () => {
-    expect(parseAdminTokens('abc\n', 's')).toEqual(['abc']);
-    expect(parseAdminTokens('{"token":"abc"}', 's')).toEqual(['abc']);
-    expect(parseAdminTokens('{"tokens":["new","old"]}', 's')).toEqual(['new', 'old']);
-    expect(() => parseAdminTokens('{"tokens":["ok",""]}', 's')).toThrow('secret s: expected "token" or "tokens" with non-empty strings');
-    expect(() => parseAdminTokens('{"x":1}', 's')).toThrow(/expected "token" or "tokens"/);
-    expect(() => parseAdminTokens('   ', 's')).toThrow('secret s is empty');
+    expect(parseTokens(`${T1}\n`, 's')).toEqual([T1]);
+    expect(parseTokens(`{"token":"${T1}"}`, 's')).toEqual([T1]);
+    expect(parseTokens(`{"tokens":["${T2}","${T1}"]}`, 's')).toEqual([T2, T1]);
+    expect(() => parseTokens(`{"tokens":["${T1}",""]}`, 's')).toThrow('secret s: expected "token" or "tokens" with non-empty strings');
+    expect(() => parseTokens('{"tokens":["abc"]}', 's')).toThrow('secret s: a token must be at least 32 characters, got one of 3');
+    expect(() => parseTokens('{"x":1}', 's')).toThrow(/expected "token" or "tokens"/);
+    expect(() => parseTokens('   ', 's')).toThrow('secret s is empty');
   });
 
-  it('reads the admin token secret through the cache, bound for AdminAuthenticator', async () => {
-    await fake.call('CreateSecret', { Name: names.adminToken, SecretString: '{"tokens":["a1","a0"]}' });
-    const { tokens } = new SecretsManagerAdminTokens({ secretId: names.adminToken, client });
-    expect(await tokens()).toEqual(['a1', 'a0']);
-    expect(await tokens()).toEqual(['a1', 'a0']);
+  it('reads the admin token secret through the cache, bound for TokenAuthenticator', async () => {
+    await fake.call('CreateSecret', { Name: names.adminToken, SecretString: `{"tokens":["${T2}","${T1}"]}` });
+    const { tokens } = new SecretsManagerTokens({ secretId: names.adminToken, client });
+    expect(await tokens()).toEqual([T2, T1]);
+    expect(await tokens()).toEqual([T2, T1]);
     expect(fake.calls.filter((c) => c.operation === 'GetSecretValue' && c.input.SecretId === names.adminToken)).toHaveLength(1);
   });
 });

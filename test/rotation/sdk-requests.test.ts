@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { startDeveloperApi, type LocalDeveloperApi } from '../../local/developer-api';
 import { SecretRotator } from '../../lambdas/rotation/rotator';
 import { ROTATION_TAGS, secretNames, UNSEEDED_SECRET_STRING } from '../../contracts/secrets';
-import { SecretsManagerAdminTokens, SecretsManagerCredentialsSource } from '../../lambdas/shared/secrets-manager-credentials';
+import { SecretsManagerTokens, SecretsManagerCredentialsSource } from '../../lambdas/shared/secrets-manager-credentials';
 import { FakeAwsError, FakeSecretsManager } from '../support/fake-secrets-manager';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
 import { RecordingLogger, ROTATION_LAMBDA_ARN } from './harness';
@@ -126,7 +126,7 @@ describe('consumer requests', () => {
       { SecretId: names.cache, VersionStage: 'AWSCURRENT' },
       { SecretId: names.cache, VersionStage: 'AWSCURRENT' },
     ]);
-    const admin = new SecretsManagerAdminTokens({ secretId: names.adminToken, client });
+    const admin = new SecretsManagerTokens({ secretId: names.adminToken, client });
     await expect(admin.tokens()).rejects.toThrow(`secret ${names.adminToken} has no AWSCURRENT value`);
     expect(mock.commandCalls(GetSecretValueCommand).at(-1)?.args[0].input).toEqual({ SecretId: names.adminToken, VersionStage: 'AWSCURRENT' });
     mock.restore();

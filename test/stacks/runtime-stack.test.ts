@@ -39,7 +39,7 @@ describe('<env>-runtime', () => {
       'aws_cloudwatch_log_group x5', // four functions + access logs
       'aws_iam_policy x1', // execute-api:Invoke on the admin routes, for operator roles (IAM authorization)
       'aws_iam_role x5', // four functions + scheduler
-      'aws_iam_role_policy x18', // logs x4, secret reads x11, scheduler: invoke x2 + dead letters
+      'aws_iam_role_policy x19', // logs x4, secret reads x12, scheduler: invoke x2 + dead letters
       'aws_lambda_function x4',
       'aws_lambda_permission x2', // API Gateway → cache, admin
       'aws_scheduler_schedule x2', // warmup, audit
@@ -109,9 +109,9 @@ describe('<env>-runtime', () => {
     const vars = (name: 'cache' | 'admin' | 'warmup' | 'audit') =>
       ((resources(s, 'aws_lambda_function')[Object.keys(resources(s, 'aws_lambda_function')).find((k) => k.startsWith(`${name}_`))!]
         .environment as { variables: Record<string, string> }).variables);
-    for (const name of ['cache', 'admin'] as const) {
-      expect(Object.keys(vars(name)).sort()).toEqual(['CACHE_ENV', SECRET_ID_ENV.adminToken, SECRET_ID_ENV.cache, SECRET_ID_ENV.guardrails].sort());
-    }
+    // Each kind of token goes only to the function that checks it: the cache function never learns of the admin token.
+    expect(Object.keys(vars('cache')).sort()).toEqual(['CACHE_ENV', SECRET_ID_ENV.readToken, SECRET_ID_ENV.metricsToken, SECRET_ID_ENV.cache, SECRET_ID_ENV.guardrails].sort());
+    expect(Object.keys(vars('admin')).sort()).toEqual(['CACHE_ENV', SECRET_ID_ENV.adminToken, SECRET_ID_ENV.cache, SECRET_ID_ENV.guardrails].sort());
     expect(Object.keys(vars('warmup')).sort()).toEqual(['CACHE_ENV', SECRET_ID_ENV.cache, SECRET_ID_ENV.guardrails].sort());
     expect(Object.keys(vars('audit')).sort()).toEqual([
       'CACHE_ENV', 'DEVELOPER_API_SECRET_ID', 'UPSTASH_CACHE_DATABASE_ID', 'UPSTASH_GUARDRAILS_DATABASE_ID',
@@ -129,7 +129,7 @@ describe('<env>-runtime', () => {
     for (const p of inlinePolicies(s)) byRole.set(p.role, [...(byRole.get(p.role) ?? []), p.name]);
     const reads = (name: 'cache' | 'admin' | 'warmup' | 'audit') =>
       (byRole.get(ref(stack.functions[name].role.role, 'name')) ?? []).filter((n) => n.startsWith('read-')).sort();
-    expect(reads('cache')).toEqual(['read-admin-token', 'read-cache-credentials', 'read-guardrails-credentials']);
+    expect(reads('cache')).toEqual(['read-cache-credentials', 'read-guardrails-credentials', 'read-metrics-token', 'read-read-token']);
     expect(reads('admin')).toEqual(['read-admin-token', 'read-cache-credentials', 'read-guardrails-credentials']);
     expect(reads('warmup')).toEqual(['read-cache-credentials', 'read-guardrails-credentials']);
     expect(reads('audit')).toEqual(['read-cache-credentials', 'read-developer-api-key', 'read-guardrails-credentials']);

@@ -14,7 +14,7 @@ const stack = app.stacks.prod.secrets;
 const names = secretNames('prod');
 
 describe('<env>-secrets', () => {
-  it('creates the key, four secrets, two placeholders and rotations, and the rotation function', () => {
+  it('creates the key, six secrets, two placeholders and rotations, and the rotation function', () => {
     expect(inventory(s)).toEqual([
       'aws_cloudwatch_log_group x1', // rotation function logs
       'aws_iam_role x1', // rotation function role
@@ -23,7 +23,7 @@ describe('<env>-secrets', () => {
       'aws_kms_key x1', // one customer managed key for the environment's secrets
       'aws_lambda_function x1', // the rotation function
       'aws_lambda_permission x2', // Secrets Manager may invoke it for each rotated secret
-      'aws_secretsmanager_secret x4', // cache, guardrails, developer API key, admin token
+      'aws_secretsmanager_secret x6', // cache, guardrails, developer API key, admin, read and metrics tokens
       'aws_secretsmanager_secret_rotation x2', // the two database secrets
       'aws_secretsmanager_secret_version x2', // credential-free placeholders of the database secrets
     ]);
@@ -35,13 +35,13 @@ describe('<env>-secrets', () => {
       expect(secret.kms_key_id).toBe(ref(stack.key, 'arn'));
     }
     expect(Object.values(resources(s, 'aws_secretsmanager_secret')).map((x) => x.name).sort())
-      .toEqual([names.adminToken, names.cache, names.guardrails, names.developerApi].sort());
+      .toEqual([names.adminToken, names.readToken, names.metricsToken, names.cache, names.guardrails, names.developerApi].sort());
   });
 
   it('keeps deleted secrets recoverable for 30 days in prod and 7 elsewhere', () => {
     const windows = (id: string) => Object.values(resources(app.stack(id), 'aws_secretsmanager_secret')).map((x) => x.recovery_window_in_days);
-    expect(windows('prod-secrets')).toEqual([30, 30, 30, 30]);
-    expect(windows('staging-secrets')).toEqual([7, 7, 7, 7]);
+    expect(windows('prod-secrets')).toEqual([30, 30, 30, 30, 30, 30]);
+    expect(windows('staging-secrets')).toEqual([7, 7, 7, 7, 7, 7]);
   });
 
   it('tags each database secret with its database (a cross-stack reference), role and rotation strategy', () => {

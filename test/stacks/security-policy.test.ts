@@ -48,6 +48,29 @@ const FAILING: Record<keyof typeof RULES, TfStack[]> = {
   }),
 };
 
+/** Secret outputs of `<env>-secrets` each function's role policies may name (cross-stack references). */
+function secretsReadBy(env: string, fn: string): string[] {
+  const runtime = STACKS.find((x) => x.id === `${env}-runtime`)!;
+  const secrets = STACKS.find((x) => x.id === `${env}-secrets`)!;
+  const outputs = (secrets.json.output ?? {}) as Record<string, { value: string }>;
+  const policies = Object.entries((runtime.json.resource.aws_iam_role_policy ?? {}) as Record<string, { role: string; policy: string }>)
+    .filter(([, p]) => p.role.includes(`aws_iam_role.${fn}_role_`));
+  const named = policies.flatMap(([, p]) => [...p.policy.matchAll(/outputs\.([\w-]+)\}/g)].map((m) => m[1]));
+  return [...new Set(named.map((o) => /aws_secretsmanager_secret\.([\w-]+)\.arn/.exec(outputs[o]?.value ?? '')?.[1]).filter((x): x is string => !!x))].sort();
+}
+
+describe('each token secret is readable only by the function that checks it', () => {
+  it.each(['dev', 'staging', 'prod'])('%s: the cache function reads the read and metrics tokens, never the admin token; the admin function only the admin token', (env) => {
+    const cache = secretsReadBy(env, 'cache');
+    const admin = secretsReadBy(env, 'admin');
+    expect(cache.some((id) => id.startsWith('read-token'))).toBe(true);
+    expect(cache.some((id) => id.startsWith('metrics-token'))).toBe(true);
+    expect(cache.filter((id) => id.startsWith('admin-token'))).toEqual([]);
+    expect(admin.filter((id) => /token/.test(id))).toEqual([expect.stringMatching(/^admin-token/)]);
+    for (const fn of ['warmup', 'audit']) expect(secretsReadBy(env, fn).filter((id) => /token/.test(id))).toEqual([]);
+  });
+});
+
 describe('security policy over every cdk.tf.json', () => {
   it('covers every stack of every environment', () => {
     expect(STACKS.map((s) => s.id).sort()).toEqual(['dev', 'staging', 'prod'].flatMap((e) => ['data', 'observability', 'runtime', 'secrets'].map((s) => `${e}-${s}`)).sort());

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import {
-  AdminAuthenticator, adminTokensFromEnv, authorizeRead, readRequiresAuth, unauthorizedResponse,
-} from '../../lambdas/guardrails/admin-auth';
+  TokenAuthenticator, tokensFromEnv, authorizeRead, readRequiresAuth, unauthorizedResponse,
+} from '../../lambdas/guardrails/token-auth';
 import { tokenFingerprint } from '../../lambdas/shared/api-tokens';
 import { RecordingMetrics } from '../support/recording-metrics';
 
@@ -14,14 +14,14 @@ const asPrevious = { ok: true, identity: tokenFingerprint(PREVIOUS) };
 function setup(tokens: string[] = [CURRENT]) {
   const metrics = new RecordingMetrics();
   let reads = 0;
-  const auth = new AdminAuthenticator({
+  const auth = new TokenAuthenticator({
     tokens: async () => { reads++; return tokens; },
     metrics,
   });
   return { auth, metrics, reads: () => reads };
 }
 
-describe('AdminAuthenticator', () => {
+describe('TokenAuthenticator', () => {
   it('accepts the token as Authorization: Bearer, in any header case and scheme case', async () => {
     const { auth, metrics } = setup();
     await expect(auth.authenticate({ authorization: `Bearer ${CURRENT}` })).resolves.toEqual(asCurrent);
@@ -107,7 +107,7 @@ describe('AdminAuthenticator', () => {
   });
 
   it('rejects (a server error, not a 401) when the token source fails', async () => {
-    const auth = new AdminAuthenticator({ tokens: () => Promise.reject(new Error('secrets manager unreachable')) });
+    const auth = new TokenAuthenticator({ tokens: () => Promise.reject(new Error('secrets manager unreachable')) });
     await expect(auth.authenticate({ authorization: `Bearer ${CURRENT}` })).rejects.toThrow(/unreachable/);
   });
 
@@ -134,18 +134,28 @@ describe('AdminAuthenticator', () => {
   });
 });
 
-describe('adminTokensFromEnv', () => {
+describe('tokensFromEnv', () => {
+  it('reads READ_TOKEN and METRICS_TOKEN for the other kinds, never ADMIN_TOKEN', async () => {
+    await expect(tokensFromEnv('read', { ADMIN_TOKEN: CURRENT })()).rejects.toThrow(/READ_TOKEN is not set: no read token is configured/);
+    await expect(tokensFromEnv('metrics', { METRICS_TOKEN: PREVIOUS, ADMIN_TOKEN: CURRENT })()).resolves.toEqual([PREVIOUS]);
+  });
+
+  it('names the kind of token in a 401', () => {
+    expect(JSON.parse(unauthorizedResponse('missing', 'read').body as string).message).toMatch(/^a read token is required/);
+    expect(JSON.parse(unauthorizedResponse('invalid', 'metrics').body as string).message).toBe('the metrics token is not valid');
+  });
+
   it('refuses a token shorter than 32 characters when it is loaded, without quoting it', async () => {
-    await expect(adminTokensFromEnv({ ADMIN_TOKEN: `${CURRENT},short-token` })()).rejects.toThrow('ADMIN_TOKEN: a token must be at least 32 characters, got one of 11');
+    await expect(tokensFromEnv('admin', { ADMIN_TOKEN: `${CURRENT},short-token` })()).rejects.toThrow('ADMIN_TOKEN: a token must be at least 32 characters, got one of 11');
   });
 
   it('reads ADMIN_TOKEN, several separated by commas', async () => {
-    await expect(adminTokensFromEnv({ ADMIN_TOKEN: ` ${CURRENT} , ${PREVIOUS},` })()).resolves.toEqual([CURRENT, PREVIOUS]);
+    await expect(tokensFromEnv('admin', { ADMIN_TOKEN: ` ${CURRENT} , ${PREVIOUS},` })()).resolves.toEqual([CURRENT, PREVIOUS]);
   });
 
   it('fails clearly when ADMIN_TOKEN is unset or empty', async () => {
-    await expect(adminTokensFromEnv({})()).rejects.toThrow(/ADMIN_TOKEN is not set/);
-    await expect(adminTokensFromEnv({ ADMIN_TOKEN: ' , ' })()).rejects.toThrow(/ADMIN_TOKEN is not set/);
+    await expect(tokensFromEnv('admin', {})()).rejects.toThrow(/ADMIN_TOKEN is not set/);
+    await expect(tokensFromEnv('admin', { ADMIN_TOKEN: ' , ' })()).rejects.toThrow(/ADMIN_TOKEN is not set/);
   });
 });
 

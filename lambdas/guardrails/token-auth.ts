@@ -6,17 +6,25 @@ import { header, jsonError, type Headers, type HttpResult } from '../shared/http
 
 export type AuthFailureReason = 'missing' | 'invalid';
 /**
+ * The kinds of caller, each with its own tokens in its own secret: `admin` (the admin routes),
+ * `read` (`/c/...` when `READ_REQUIRES_AUTH`), `metrics` (`/metrics` unless public, `/debug/cache`).
+ * A token of one kind is never accepted for another.
+ */
+export type TokenKind = 'admin' | 'read' | 'metrics';
+/**
  * `identity` names the credential that was accepted (its fingerprint), never the token: what the
  * audit log, the rate limit and idempotency are keyed on.
  */
 export type AuthResult = { readonly ok: true; readonly identity: string } | { readonly ok: false; readonly reason: AuthFailureReason };
 
-export interface AdminAuthenticatorOptions {
+export interface TokenAuthenticatorOptions {
   /**
-   * The currently valid admin tokens; several during a rotation overlap. Called on every request,
-   * so the source should cache (the Secrets Manager reader does; {@link adminTokensFromEnv} locally).
+   * The currently valid tokens of this kind; several during a rotation overlap. Called on every
+   * request, so the source should cache (the Secrets Manager reader does; {@link tokensFromEnv} locally).
    */
   readonly tokens: () => Promise<readonly string[]>;
+  /** Which kind of token this checks (named in 401 messages). @default 'admin' */
+  readonly kind?: TokenKind;
   /** Counts `cache_auth_failures_total{reason}`. @default NOOP_METRICS */
   readonly metrics?: MetricsRecorder;
 }
@@ -32,12 +40,14 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
  * request never carries two candidate identities. Other `Authorization` schemes (the SigV4 signature
  * API Gateway checks) are left to the gateway. Tokens are never logged or echoed.
  */
-export class AdminAuthenticator {
+export class TokenAuthenticator {
   private readonly tokens: () => Promise<readonly string[]>;
   private readonly metrics: MetricsRecorder;
+  readonly kind: TokenKind;
 
-  constructor(options: AdminAuthenticatorOptions) {
+  constructor(options: TokenAuthenticatorOptions) {
     this.tokens = options.tokens;
+    this.kind = options.kind ?? 'admin';
     this.metrics = options.metrics ?? NOOP_METRICS;
   }
 
@@ -62,27 +72,32 @@ export class AdminAuthenticator {
 }
 
 /** 401 with `WWW-Authenticate: Bearer`; says what was wrong, never what was sent. */
-export function unauthorizedResponse(reason: AuthFailureReason): HttpResult {
+export function unauthorizedResponse(reason: AuthFailureReason, kind: TokenKind = 'admin'): HttpResult {
   const message = reason === 'missing'
-    ? 'an admin token is required: send Authorization: Bearer <token> or X-API-Token'
-    : 'the admin token is not valid';
+    ? `${kind === 'admin' ? 'an' : 'a'} ${kind} token is required: send Authorization: Bearer <token> or X-API-Token`
+    : `the ${kind} token is not valid`;
   return jsonError(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer' });
 }
 
+/** Local variable of each kind's tokens (comma-separated during a rotation overlap). */
+export const TOKEN_ENV: Readonly<Record<TokenKind, string>> = { admin: 'ADMIN_TOKEN', read: 'READ_TOKEN', metrics: 'METRICS_TOKEN' };
+
 /**
- * Local token source: `ADMIN_TOKEN`, several separated by commas during a rotation overlap.
- * Fails loudly when unset rather than letting every request through or refusing them all silently.
+ * Local token source: `ADMIN_TOKEN`, `READ_TOKEN` or `METRICS_TOKEN`, several separated by commas
+ * during a rotation overlap, each at least 32 characters. Fails loudly when unset rather than letting
+ * every request through or refusing them all silently.
  */
-export function adminTokensFromEnv(env: NodeJS.ProcessEnv = process.env): () => Promise<string[]> {
+export function tokensFromEnv(kind: TokenKind, env: NodeJS.ProcessEnv = process.env): () => Promise<string[]> {
+  const variable = TOKEN_ENV[kind];
   return async () => {
-    const tokens = (env.ADMIN_TOKEN ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0);
-    if (tokens.length === 0) throw new Error('ADMIN_TOKEN is not set: no admin token is configured');
-    return tokens.map((token) => checkApiToken(token, 'ADMIN_TOKEN'));
+    const tokens = (env[variable] ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+    if (tokens.length === 0) throw new Error(`${variable} is not set: no ${kind} token is configured`);
+    return tokens.map((token) => checkApiToken(token, variable));
   };
 }
 
 /**
- * `READ_REQUIRES_AUTH`: whether the cache read path asks for the admin token too.
+ * `READ_REQUIRES_AUTH`: whether the cache read path asks for a read token.
  * Unset means public reads; anything but true/false/1/0 is a configuration error.
  */
 export function readRequiresAuth(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -91,7 +106,7 @@ export function readRequiresAuth(env: NodeJS.ProcessEnv = process.env): boolean 
 
 /** The read path's check: passes without looking at headers when reads are public. */
 export async function authorizeRead(
-  authenticator: AdminAuthenticator,
+  authenticator: TokenAuthenticator,
   required: boolean,
   headers: Headers | undefined,
 ): Promise<AuthResult> {
