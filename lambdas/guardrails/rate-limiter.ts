@@ -4,6 +4,7 @@ import { Ratelimit } from '@upstash/ratelimit';
 import type { Redis } from '@upstash/redis';
 import type { RateLimitPolicy } from '../../config/types';
 import { validateRateLimit } from '../../config/validate';
+import { wireTimer } from '../shared/loop-delay';
 import { NOOP_METRICS, type MetricsRecorder } from '../shared/metrics/recorder';
 import { GuardrailConfigError, GuardrailInputError } from './errors';
 import { canonicalIp } from './ip-address';
@@ -294,15 +295,20 @@ function normalizeIp(ip: string): string {
   return canonical;
 }
 
-/** Rejects with {@link LimiterTimeoutError} after `ms`; the losing call is left to settle on its own. */
+/**
+ * Rejects with {@link LimiterTimeoutError} once `ms` passed on the wire: this process's own
+ * event-loop delay (a cold start, a burst on a busy CPU) does not count, so saturation here does not
+ * turn a healthy Redis into failed-open decisions (shared/loop-delay.ts). The losing call is left to
+ * settle on its own.
+ */
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+  const timer = wireTimer(ms);
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LimiterTimeoutError(`no answer within ${ms} ms`)), ms);
+    timer.signal.addEventListener('abort', () => reject(new LimiterTimeoutError(`no answer within ${ms} ms`)), { once: true });
   });
   try {
     return await Promise.race([promise, timeout]);
   } finally {
-    clearTimeout(timer);
+    timer.clear();
   }
 }

@@ -8,7 +8,6 @@ import { startTestUpstash, type TestUpstash } from '../support/upstash';
 import { ADMIN_TOKEN, httpEvent, parseBody } from './helpers';
 
 const INSTANCES = 4;
-const PROPAGATION_LIMIT_MS = 1000;
 
 function withOrigin(origin: string): EnvironmentConfig {
   const base = environment('dev');
@@ -53,17 +52,10 @@ describe('an invalidation reaches every engine instance', () => {
     return { xcache: String(res.headers['x-cache'] ?? res.headers['X-Cache']), body: String(res.body) };
   }
 
-  /** Polls until the instance stops serving the old body; answers the time it took. */
-  async function timeUntilFresh(engine: CacheRouter, path: string, since: number): Promise<number> {
-    for (;;) {
-      const { body } = await get(engine, path);
-      if (body.endsWith('v2')) return performance.now() - since;
-      if (performance.now() - since > 5 * PROPAGATION_LIMIT_MS) throw new Error(`${path} still served stale content after 5 s`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
-  it('article.updated: every instance serves the new article within 1 s', async () => {
+  // No instance keeps a copy of its own, so the bound is stronger than the design's 1 s: the first
+  // read any instance makes after the answer already sees the change. How long that takes on the
+  // wire is a benchmark figure (bench/invalidation.bench.ts), not a timed test.
+  it('article.updated: the first read of every instance after the answer serves the new article', async () => {
     const paths = ['/c/marketing/blog/launch-notes', '/c/api/articles/launch-notes'];
     for (const path of paths) {
       expect((await get(engines[0], path)).xcache).toBe('MISS');
@@ -73,14 +65,11 @@ describe('an invalidation reaches every engine instance', () => {
     version = 2;
     const api = assembleAdminApi({ env, cacheRedis: cache.redis, guardrailsRedis: guardrails.redis, adminTokens: async () => [ADMIN_TOKEN] });
     const result = await api(httpEvent({ path: '/admin/invalidate', body: { event: 'article.updated', data: { slug: 'launch-notes' } } }));
-    const answeredAt = performance.now();
     expect(result.statusCode).toBe(200);
     expect(parseBody(result)).toMatchObject({ ok: true, kind: 'event', event: 'article.updated' });
 
-    const times = await Promise.all(engines.flatMap((engine) => paths.map((path) => timeUntilFresh(engine, path, answeredAt))));
-    // Printed so a slow environment shows how close it came.
-    console.log(`propagation to ${INSTANCES} instances x ${paths.length} paths: max ${Math.max(...times).toFixed(1)} ms`);
-    for (const ms of times) expect(ms).toBeLessThanOrEqual(PROPAGATION_LIMIT_MS);
+    const firstReads = await Promise.all(engines.flatMap((engine) => paths.map(async (path) => [path, (await get(engine, path)).body])));
+    for (const [path, body] of firstReads) expect([path, body]).toEqual([path, expect.stringMatching(/v2$/)]);
     // Once fresh, the new content is cached again for everyone.
     for (const engine of engines) expect(await get(engine, paths[0])).toEqual({ xcache: 'HIT', body: expect.stringMatching(/v2$/) });
   });
