@@ -119,3 +119,15 @@ test('a read that joins a fill begun before an acknowledged surface bump does no
   await Promise.all([owner, waiter, joined]);
   expect(s.violations()).toEqual([]);
 });
+
+test('an exact-key invalidation acknowledged while an instance is frozen mid-refresh is not undone when it thaws', async () => {
+  s.cluster.freeze(0);
+  const held = s.read(0, PATH); // its origin answer (v1) is held
+  for (let i = 0; i < 100 && s.cluster.origin.requestsFor(`/i0/${PATH}`) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  s.write(PATH);
+  expect(await s.invalidate('keys', { keys: [ENTRY] }, [PATH])).toMatchObject({ acked: true });
+  s.cluster.thaw(0);
+  await held;
+  await s.read(1, PATH);
+  expect(s.violations()).toEqual([]);
+});

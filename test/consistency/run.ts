@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { checkHistory, type CheckName, type Violation } from './checker';
-import type { FaultKind } from './faults';
+import { FAULT_KINDS, type FaultKind } from './faults';
 import { formatHistory, type History, type Operation } from './history';
 import { shrinkHistory } from './shrink';
 import { runHistory } from './workload';
@@ -54,7 +54,7 @@ export async function runConsistency(opts: ConsistencyOptions): Promise<Consiste
   const byCheck: Record<CheckName, number> = { 'stale-after-invalidation': 0, 'foreign-body': 0, 'cached-during-bypass': 0, 'read-5xx': 0 };
   let histories = 0;
   let operations = 0;
-  log(`consistency: seed ${opts.seed}, budget ${Math.round(opts.durationMs / 1000)} s, histories of ${Math.round(historyMs / 1000)} s, faults: ${(opts.faults ?? ['all']).join(', ') || 'none'}`);
+  log(`consistency: seed ${opts.seed}, budget ${Math.round(opts.durationMs / 1000)} s, histories of ${Math.round(historyMs / 1000)} s, faults: ${(opts.faults ?? FAULT_KINDS).join(', ') || 'none'}`);
   while (histories === 0 || performance.now() - started < opts.durationMs - historyMs / 2) {
     const seed = opts.seed + histories;
     const history = await runHistory({ seed, durationMs: historyMs, faults: opts.faults, instances: opts.instances });
