@@ -25,7 +25,7 @@ export const ALERT_RULES = [
     name: 'CacheServiceDown', group: 'cache-platform-service', severity: 'critical', for: '1m',
     query: `up{job="${O.scrapeJob}"}`, comparison: '==', threshold: 0, noData: 'Alerting',
     summary: 'Cache service /metrics target {{ $labels.instance }} is down in {{ $labels.environment }}',
-    description: 'Prometheus cannot scrape {{ $labels.instance }} in {{ $labels.environment }}: the HTTP API, the cache function or its admin token is broken.',
+    description: 'Prometheus cannot scrape {{ $labels.instance }} in {{ $labels.environment }}: the HTTP API, the cache function or its metrics token is broken.',
   },
   {
     name: 'CacheServiceHighLatency', group: 'cache-platform-service', severity: 'critical', for: '5m',

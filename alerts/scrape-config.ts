@@ -7,9 +7,9 @@ import { RULES_FILE } from './promtool-tests';
 /** How often Prometheus reads `/metrics`: each scrape costs one EVAL on the guardrails database. */
 const SCRAPE_INTERVAL = '60s';
 
-/** Where Prometheus reads the admin token `/metrics` requires (written by whoever runs Prometheus). */
-function adminTokenFile(env: EnvironmentConfig): string {
-  return `/etc/prometheus/secrets/${physicalNames(deploymentOf(env).namePrefix, env.name).prefix}-admin-token`;
+/** Where Prometheus reads the metrics token `/metrics` requires (written by whoever runs Prometheus). */
+function metricsTokenFile(env: EnvironmentConfig): string {
+  return `/etc/prometheus/secrets/${physicalNames(deploymentOf(env).namePrefix, env.name).prefix}-metrics-token`;
 }
 
 /**
@@ -31,7 +31,7 @@ export function prometheusConfig(env: EnvironmentConfig): Record<string, unknown
       // label (warmup, audit, rotation): without this Prometheus renames it to `exported_job` and
       // CacheJobFailing never matches. No runtime series carries `instance` or `environment`.
       honor_labels: true,
-      authorization: { type: 'Bearer', credentials_file: adminTokenFile(env) },
+      authorization: { type: 'Bearer', credentials_file: metricsTokenFile(env) },
       static_configs: [{ targets: [env.alerting.metricsTarget], labels: { environment: env.name } }],
     }],
   };

@@ -65,7 +65,7 @@ export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
     firing: [{
       labels: { environment: 'prod', instance: 'cache.clarivum.example:443', job: 'cache-platform' },
       summary: 'Cache service /metrics target cache.clarivum.example:443 is down in prod',
-      description: 'Prometheus cannot scrape cache.clarivum.example:443 in prod: the HTTP API, the cache function or its admin token is broken.',
+      description: 'Prometheus cannot scrape cache.clarivum.example:443 in prod: the HTTP API, the cache function or its metrics token is broken.',
     }],
     healthy: { why: 'the target answers', series: { [`up{${P},instance="cache.clarivum.example:443",job="cache-platform"}`]: '1x15' } },
   },

@@ -40,7 +40,7 @@ export interface DevServerOptions {
   readonly redisUrl?: string;
   /** Environment read for `ORIGIN_<SURFACE>`, the three tokens, `READ_REQUIRES_AUTH`, `REDIS_URL`. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
-  /** Serve `/metrics` without the admin token. @default false */
+  /** Serve `/metrics` without the metrics token. @default false */
   readonly metricsPublic?: boolean;
   /**
    * Memory limit and eviction policy of the cache database. Starts two redis-servers: the cache
@@ -286,7 +286,7 @@ async function runFromCommandLine(): Promise<void> {
     '',
     'try:',
     `  curl -si ${example} | grep -i x-cache     # MISS, then HIT`,
-    `  export CACHE_ADMIN_URL=${dev.url} CACHE_ADMIN_TOKEN=${dev.adminTokenGenerated ? dev.adminToken : '$ADMIN_TOKEN'} CACHE_METRICS_TOKEN=${dev.metricsToken}`,
+    `  export CACHE_ADMIN_URL=${dev.url} CACHE_ADMIN_TOKEN=${dev.adminTokenGenerated ? dev.adminToken : '$ADMIN_TOKEN'}`,
     '  npm run cache:invalidate -- --key dev:marketing:blog.hello-world:default',
     '',
     'Ctrl-C stops everything.',

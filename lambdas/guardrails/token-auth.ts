@@ -104,15 +104,6 @@ export function readRequiresAuth(env: NodeJS.ProcessEnv = process.env): boolean 
   return new EnvironmentVariables(env).flag('READ_REQUIRES_AUTH');
 }
 
-/** The read path's check: passes without looking at headers when reads are public. */
-export async function authorizeRead(
-  authenticator: TokenAuthenticator,
-  required: boolean,
-  headers: Headers | undefined,
-): Promise<AuthResult> {
-  return required ? authenticator.authenticate(headers) : { ok: true, identity: 'public' };
-}
-
 /** undefined: no credential sent; null: a credential in the wrong shape; else the token. */
 function presentedToken(headers: Headers | undefined): string | undefined | null {
   const authorization = header(headers, 'authorization')?.trim();
