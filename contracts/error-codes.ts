@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   // 5xx: the platform or a dependency failed; retrying later is safe.
   internal_error: 'An unexpected failure (details are in the logs, never in the answer).',
   origin_unavailable: 'The origin failed and no stale entry could be served.',
+  origin_response_too_large: 'The origin answered more than the platform can return (Lambda: 6 MB); nothing was buffered past the cap.',
   redis_unavailable: 'An Upstash database did not answer; nothing is reported done.',
   rate_limiter_unavailable: 'The rate limiter could not decide and the bucket fails closed.',
   overloaded: 'The instance is at MAX_INFLIGHT (see Retry-After).',

@@ -71,7 +71,7 @@ export const METRICS = {
   cache_corrupt_entries_total: { type: 'counter', help: 'Entries that failed checksum or decoding; each is deleted and read as a miss.', labels: ['namespace'], source: 'cache engine' },
   cache_invalidations_total: { type: 'counter', help: 'Invalidations performed.', labels: ['kind'], source: 'admin handler, CLI' },
   ratelimit_requests_total: { type: 'counter', help: 'Rate-limit decisions (outcome: allowed, limited, exempt, failed_open, failed_closed).', labels: ['bucket', 'outcome'], source: 'rate limiter' },
-  cache_origin_requests_total: { type: 'counter', help: 'Requests made to an origin (outcome: success, error, timeout).', labels: ['namespace', 'outcome'], source: 'cache engine, warmup job' },
+  cache_origin_requests_total: { type: 'counter', help: 'Requests made to an origin (outcome: success, error, timeout, too_large).', labels: ['namespace', 'outcome'], source: 'cache engine, warmup job' },
   upstash_requests_total: { type: 'counter', help: 'HTTP requests made to Upstash (outcome: success, error, timeout, unauthorized).', labels: ['database', 'outcome'], source: 'Upstash client' },
   upstash_monthly_quota_ratio: { type: 'gauge', help: 'Monthly Upstash requests divided by the monthly quota (audit job).', labels: ['database'], source: 'audit job' },
   upstash_monthly_requests: { type: 'gauge', help: 'Requests made to the database this month, from the Upstash Developer API.', labels: ['database'], source: 'audit job' },

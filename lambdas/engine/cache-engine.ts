@@ -125,7 +125,7 @@ export class CacheEngine {
     trace.setAttribute('cache.status', xcache);
     this.countServed(surface.name, xcache, outcome.kind === 'serve' ? outcome.served.bypassReason : undefined);
     if (outcome.kind === 'origin_failed') {
-      return jsonError(502, 'origin_unavailable', outcome.message, { ...decision?.headers, 'x-cache': outcome.xcache });
+      return jsonError(502, outcome.code ?? 'origin_unavailable', outcome.message, { ...decision?.headers, 'x-cache': outcome.xcache });
     }
     return buildResponse(outcome.served, { head: req.method === 'HEAD', ifNoneMatch: headers['if-none-match'], extraHeaders: decision?.headers });
   }
@@ -268,6 +268,8 @@ export class CacheEngine {
       if (this.inflight.has(flight)) return this.refresher.serveFallback({ entry, xcache: 'STALE' });
       return this.inflight.run(flight, () => this.refresher.fill(t, gens, { entry, xcache: 'STALE' }, deadline));
     }
+    // Too large to store (remembered briefly): no lock, no write, one origin call per key and instance.
+    if (this.refresher.knownOversize(t.key)) return this.bypassing.run(t.key, () => this.refresher.passThrough(t, deadline));
     return this.inflight.run(flight, () => this.refresher.fill(t, gens, undefined, deadline));
   }
 

@@ -1,5 +1,7 @@
 /**
- * Calls an origin with a timeout and reads the whole body as bytes (binary safe).
+ * Calls an origin with a timeout and reads its body as bytes (binary safe), streamed with a cap:
+ * a body larger than the platform can return is refused as soon as that is known (a
+ * `Content-Length` over the cap, or the first chunk past it), never buffered whole.
  */
 
 export type FetchFn = (
@@ -14,30 +16,66 @@ export interface OriginResponse {
   readonly durationMs: number;
 }
 
+/**
+ * Largest origin body passed through: a Lambda answer is at most 6 MB, and a binary body grows by a
+ * third in base64; 64 KiB are left for headers and the JSON envelope.
+ */
+export const MAX_PASS_THROUGH_BYTES = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
+
 export class OriginError extends Error {
-  constructor(readonly outcome: 'timeout' | 'error', message: string) {
+  constructor(readonly outcome: 'timeout' | 'error' | 'too_large', message: string) {
     super(message);
     this.name = 'OriginError';
   }
 }
 
+async function readCapped(res: Response, maxBytes: number, abort: () => void): Promise<Uint8Array> {
+  const tooLarge = (): OriginError => {
+    abort();
+    return new OriginError('too_large', `the origin answered more than ${maxBytes} bytes, more than the platform can return`);
+  };
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge();
+  if (!res.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return chunks.length === 1 ? chunks[0] as Uint8Array : Buffer.concat(chunks, total);
+}
+
 export async function fetchOrigin(
   fetchFn: FetchFn, url: string, headers: Record<string, string>, timeoutMs: number, clock: () => number = Date.now,
+  maxBytes = MAX_PASS_THROUGH_BYTES,
 ): Promise<OriginResponse> {
   const started = clock();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('origin timeout', 'TimeoutError')), timeoutMs);
   try {
     // Redirects are answers to cache and pass on, not something to follow on the client's behalf.
-    const res = await fetchFn(url, { method: 'GET', headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-    const body = new Uint8Array(await res.arrayBuffer());
+    const res = await fetchFn(url, { method: 'GET', headers, signal: controller.signal, redirect: 'manual' });
+    const body = await readCapped(res, maxBytes, () => controller.abort());
     const out: Record<string, string> = {};
     res.headers.forEach((v, k) => { out[k.toLowerCase()] = v; });
     return { status: res.status, headers: out, body, durationMs: Math.max(0, clock() - started) };
   } catch (e) {
+    if (e instanceof OriginError) throw e;
     const err = e as Error;
     if (err.name === 'TimeoutError' || err.name === 'AbortError') {
       throw new OriginError('timeout', `origin did not answer within ${timeoutMs} ms`);
     }
     throw new OriginError('error', `origin request failed: ${err.message}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

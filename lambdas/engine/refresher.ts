@@ -18,7 +18,15 @@ import type { VersionRegistry } from './version-registry';
 
 export type Outcome =
   | { readonly kind: 'serve'; readonly served: Served }
-  | { readonly kind: 'origin_failed'; readonly xcache: CacheStatus; readonly message: string };
+  | {
+    readonly kind: 'origin_failed'; readonly xcache: CacheStatus; readonly message: string;
+    /** Error code of the 502. @default 'origin_unavailable' */
+    readonly code?: 'origin_response_too_large';
+  };
+
+/** How long a key whose answer was too large to store goes straight to the origin (no lock churn). */
+const OVERSIZE_MEMORY_MS = 60_000;
+const OVERSIZE_MEMORY_KEYS = 1000;
 
 /** What a refresher falls back to when the origin fails: the entry it already has. */
 export interface Fallback {
@@ -60,8 +68,50 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type Waited = { kind: 'entry'; entry: Envelope } | { kind: 'acquired'; token: string } | { kind: 'gave_up' };
 
+/** Keys whose last origin answer was too large to store, remembered briefly (bounded, oldest first). */
+class OversizeKeys {
+  private readonly until = new Map<string, number>();
+  constructor(private readonly clock: () => number) {}
+  has(key: string): boolean {
+    const t = this.until.get(key);
+    if (t !== undefined && t <= this.clock()) this.until.delete(key);
+    return t !== undefined && t > this.clock();
+  }
+  add(key: string): void {
+    this.until.delete(key);
+    if (this.until.size >= OVERSIZE_MEMORY_KEYS) this.until.delete(this.until.keys().next().value as string);
+    this.until.set(key, this.clock() + OVERSIZE_MEMORY_MS);
+  }
+}
+
+function failed(e: unknown, xcache: CacheStatus): Outcome {
+  const tooLarge = e instanceof OriginError && e.outcome === 'too_large';
+  return { kind: 'origin_failed', xcache, message: (e as Error).message, ...(tooLarge ? { code: 'origin_response_too_large' as const } : {}) };
+}
+
 export class Refresher {
-  constructor(private readonly opts: RefresherOptions) {}
+  private readonly oversize: OversizeKeys;
+
+  constructor(private readonly opts: RefresherOptions) {
+    this.oversize = new OversizeKeys(opts.clock);
+  }
+
+  /** True while `key`'s answers are known to be too large to store: read it straight from the origin. */
+  knownOversize(key: string): boolean {
+    return this.oversize.has(key);
+  }
+
+  /** Straight to the origin for a key too large to store: served as a MISS, nothing written. */
+  async passThrough(t: RequestTarget, deadline: number): Promise<Outcome> {
+    let res: OriginResponse;
+    try {
+      res = await this.callOrigin(t, deadline);
+    } catch (e) {
+      return failed(e, 'MISS');
+    }
+    if (res.status >= 500) return { kind: 'origin_failed', xcache: 'MISS', message: `the origin answered ${res.status} and no cached copy exists` };
+    return { kind: 'serve', served: servedOrigin(t.surface, res, 'MISS', isStorable(res)) };
+  }
 
   /** One caller in the fleet refreshes (refresh lock); the others serve what they have or wait. */
   async fill(t: RequestTarget, gens: Generations, fallback: Fallback | undefined, deadline: number): Promise<Outcome> {
@@ -89,7 +139,7 @@ export class Refresher {
     try {
       res = await this.callOrigin(t, deadline);
     } catch (e) {
-      return { kind: 'origin_failed', xcache: 'BYPASS', message: (e as Error).message };
+      return failed(e, 'BYPASS');
     }
     if (res.status >= 500) return { kind: 'origin_failed', xcache: 'BYPASS', message: `the origin answered ${res.status}` };
     return { kind: 'serve', served: { ...servedOrigin(t.surface, res, 'BYPASS', isStorable(res)), bypassReason: reason } };
@@ -189,7 +239,8 @@ export class Refresher {
       res = await this.callOrigin(t, deadline);
     } catch (e) {
       await this.releaseLock(t, token);
-      return fallback ? this.serveFallback(fallback) : { kind: 'origin_failed', xcache: 'MISS', message: (e as Error).message };
+      if (e instanceof OriginError && e.outcome === 'too_large') this.oversize.add(t.key);
+      return fallback ? this.serveFallback(fallback) : failed(e, 'MISS');
     }
     if (res.status >= 500) {
       await this.releaseLock(t, token);
@@ -202,7 +253,7 @@ export class Refresher {
       return { kind: 'serve', served: servedOrigin(t.surface, res, 'MISS', false) };
     }
     // Served either way; an oversize answer or a failed write only means the next read misses too.
-    await this.store(t, gens, res, token);
+    if (await this.store(t, gens, res, token) === 'oversize') this.oversize.add(t.key);
     return { kind: 'serve', served: servedOrigin(t.surface, res, 'MISS', true) };
   }
 

@@ -82,11 +82,6 @@ export async function engineFor(
   return new TestCache(engine, redis, { metricsAuth, redisTimeoutMs: redisTimeoutMs ?? 500 });
 }
 
-/** The cache function's router around `engine`, for tests that build engines themselves. */
-export function routed(engine: CacheEngine, redis: Redis): TestCache {
-  return new TestCache(engine, redis);
-}
-
 export function get(path: string, headers: Record<string, string> = {}, query: Record<string, string> = {}): CacheRequest {
   return { method: 'GET', path, headers, query, clientIp: '203.0.113.7' };
 }
