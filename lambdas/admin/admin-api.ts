@@ -38,6 +38,8 @@ export interface AdminApiDeps {
   readonly cacheRedis: Redis;
   /** GUARDRAILS database: authoritative generations and bypass flags, invalidation log, idempotency records, allowlist, metrics. */
   readonly guardrailsRedis: Redis;
+  /** Further cache databases (`upstash.cacheShards`) by the surfaces they hold. @default - one cache database */
+  readonly cacheShards?: ReadonlyMap<string, Redis>;
   readonly authenticator: TokenAuthenticator;
   /** Allowlist for `/admin/allowlist`, and the `admin` bucket limit of every admin request. */
   readonly rateLimiter: Pick<RateLimiterManager, 'allowTemporaryAccess' | 'limitClient'>;
@@ -85,6 +87,7 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
   const manager = new CacheInvalidationManager({
     redis: deps.cacheRedis,
     guardrails: deps.guardrailsRedis,
+    cacheShards: deps.cacheShards,
     env: deps.env,
     surfaces: deps.surfaces,
     metrics,
@@ -135,7 +138,7 @@ export function createAdminApi(deps: AdminApiDeps): (event: HttpEvent) => Promis
     const request = parseBypassRequest(parseJsonObject(call.event.body, call.event.isBase64Encoded, deps.maxBodyBytes ?? REQUEST_LIMITS.maxBodyBytes));
     if (!surfaceNames.includes(request.surface)) throw new UnknownSurfaceError(request.surface, surfaceNames);
     const started = now();
-    const state = await redisCall('setting the bypass flag', () => setBypass({ cache: deps.cacheRedis, guardrails: deps.guardrailsRedis }, deps.env, request.surface, request.enabled, request.ttlSeconds));
+    const state = await redisCall('setting the bypass flag', () => setBypass({ cache: deps.cacheShards?.get(request.surface) ?? deps.cacheRedis, guardrails: deps.guardrailsRedis }, deps.env, request.surface, request.enabled, request.ttlSeconds));
     return json(200, { ok: true, surface: request.surface, enabled: state.enabled, ttlSeconds: state.ttlSeconds, durationMs: round(now() - started) });
   }
 

@@ -16,6 +16,8 @@ export interface AssembleAdminApiOptions {
   readonly cacheRedis: Redis;
   /** GUARDRAILS database client. */
   readonly guardrailsRedis: Redis;
+  /** Clients of the further cache databases by the surfaces they hold. @default - one cache database */
+  readonly cacheShards?: ReadonlyMap<string, Redis>;
   /** The currently valid admin tokens (several during a rotation overlap). */
   readonly adminTokens: () => Promise<readonly string[]>;
   /** @default NOOP_METRICS */
@@ -36,6 +38,7 @@ export function assembleAdminApi(options: AssembleAdminApiOptions): (event: Http
     surfaces: options.env.surfaces,
     cacheRedis: options.cacheRedis,
     guardrailsRedis: options.guardrailsRedis,
+    cacheShards: options.cacheShards,
     authenticator: new TokenAuthenticator({ tokens: options.adminTokens, metrics }),
     rateLimiter: new RateLimiterManager({ redis: options.guardrailsRedis, env, policies: policiesForEnvironment(options.env), metrics }),
     idempotency: new IdempotencyStore({ redis: options.guardrailsRedis, env }),

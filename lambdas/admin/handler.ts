@@ -26,11 +26,12 @@ export type AdminFunction = (event: HttpEvent) => Promise<HttpResult>;
 /** Builds the function once per container: both clients, the guardrails, the manager. */
 export async function createAdminFunction(opts: AdminFunctionOptions = {}): Promise<AdminFunction> {
   const ctx = new FunctionContext('admin', opts);
-  const [cacheRedis, guardrailsRedis] = await Promise.all([ctx.database('cache'), ctx.database('guardrails')]);
+  const [cacheRedis, guardrailsRedis, cacheShards] = await Promise.all([ctx.database('cache'), ctx.database('guardrails'), ctx.cacheShardDatabases()]);
   return assembleAdminApi({
     env: ctx.config,
     cacheRedis,
     guardrailsRedis,
+    cacheShards,
     adminTokens: ctx.tokens('admin'),
     metrics: ctx.metrics,
     logger: ctx.logger,

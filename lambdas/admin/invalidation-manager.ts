@@ -58,6 +58,11 @@ export interface CacheInvalidationManagerOptions {
   readonly redis: Redis;
   /** Client of the GUARDRAILS database, where generations are authoritative. */
   readonly guardrails: Redis;
+  /**
+   * Clients of the further cache databases (`upstash.cacheShards`) by the surfaces they hold;
+   * other surfaces live in `redis`. @default - one cache database
+   */
+  readonly cacheShards?: ReadonlyMap<string, Redis>;
   /** Environment name, the first key segment. */
   readonly env: string;
   readonly surfaces: readonly SurfaceConfig[];
@@ -104,14 +109,14 @@ export class CacheInvalidationManager {
       this.checkEnv(parts.env, `key ${JSON.stringify(key)}`);
       this.checkSurface(parts.surface);
     }
-    const result = await this.redisCall('deleting keys', () => deleteKeys(this.options.redis, keys));
+    const result = await this.redisCall('deleting keys', () => this.deleteEverywhere(keys));
     return this.counted({ kind: 'keys', deleted: result.deleted, keys, bumped: [] });
   }
 
   /** O(1) invalidation of a whole surface. */
   async bumpSurface(surface: string): Promise<InvalidationOutcome> {
     this.checkSurface(surface);
-    const bump = await this.redisCall('bumping the surface generation', () => bumpSurfaceGeneration(this.databases(), this.options.env, surface));
+    const bump = await this.redisCall('bumping the surface generation', () => bumpSurfaceGeneration(this.databases(surface), this.options.env, surface));
     return this.counted({ kind: 'surface', deleted: 0, bumped: [bumped(bump, surface)] });
   }
 
@@ -131,14 +136,12 @@ export class CacheInvalidationManager {
       .map((ref) => buildKey({ env, surface: ref.surface, resource: resourceFromPath(ref.path), variant: DEFAULT_VARIANT }));
     const resources = resolved.targets.resources.filter(configured).map((ref) => ({ surface: ref.surface, resource: resourceFromPath(ref.path) }));
     const surfaces = resolved.targets.surfaces.filter(configured);
-    const redis = this.options.redis;
-    const dbs = this.databases();
-    // Issued in one tick: auto-pipelining sends them as one request, and all must succeed.
+    // Issued in one tick: auto-pipelining sends them as one request per database, and all must succeed.
     const [deleted, ...bumps] = await this.redisCall(`applying ${resolved.event}`, () =>
       allSettledOrThrow([
-        deleteKeys(redis, keys),
-        ...resources.map((r) => bumpResourceGeneration(dbs, env, r.surface, r.resource)),
-        ...surfaces.map((s) => bumpSurfaceGeneration(dbs, env, s)),
+        this.deleteEverywhere(keys),
+        ...resources.map((r) => bumpResourceGeneration(this.databases(r.surface), env, r.surface, r.resource)),
+        ...surfaces.map((s) => bumpSurfaceGeneration(this.databases(s), env, s)),
       ]),
     );
     const generations = [
@@ -169,7 +172,7 @@ export class CacheInvalidationManager {
     this.checkSurface(surface);
     const cap = Math.min(limit ?? this.limits.maxKeysPerRequest, this.limits.maxKeysPerRequest);
     const result = await this.redisCall('purging the prefix', () =>
-      purgePrefix(this.options.redis, {
+      purgePrefix(this.cacheOf(surface), {
         prefix,
         cursor,
         limit: cap,
@@ -190,8 +193,25 @@ export class CacheInvalidationManager {
     });
   }
 
-  private databases(): InvalidationDatabases {
-    return { cache: this.options.redis, guardrails: this.options.guardrails };
+  /** The cache database holding a surface's entries and generation mirrors. */
+  private cacheOf(surface: string): Redis {
+    return this.options.cacheShards?.get(surface) ?? this.options.redis;
+  }
+
+  private databases(surface: string): InvalidationDatabases {
+    return { cache: this.cacheOf(surface), guardrails: this.options.guardrails };
+  }
+
+  /** `UNLINK`s each key in the cache database of its surface (one command per database). */
+  private async deleteEverywhere(keys: readonly string[]): Promise<{ deleted: number }> {
+    const byDatabase = new Map<Redis, string[]>();
+    for (const key of keys) {
+      const db = this.cacheOf(parseKey(key).surface);
+      byDatabase.set(db, [...(byDatabase.get(db) ?? []), key]);
+    }
+    if (byDatabase.size === 0) return deleteKeys(this.options.redis, []);
+    const results = await allSettledOrThrow([...byDatabase].map(([db, ks]) => deleteKeys(db, ks)));
+    return { deleted: results.reduce((sum, r) => sum + r.deleted, 0) };
   }
 
   private checkEnv(env: string | undefined, what: string): void {

@@ -22,7 +22,8 @@ import { EnvironmentVariables } from '../shared/environment-variables';
 import { functionLogger, type Logger } from '../shared/logger';
 import { AggregatingMetricsRecorder } from '../shared/metrics/aggregating-recorder';
 import { SecretsManagerTokens } from '../shared/secrets-manager-credentials';
-import { databaseCredentials, runtimeEnvironment } from '../shared/runtime-environment';
+import { validateEnvironment } from '../../config/validate';
+import { cacheShardCredentials, databaseCredentials, runtimeEnvironment, withOriginOverrides } from '../shared/runtime-environment';
 import { createUpstashClient } from '../shared/upstash';
 
 /** What tests and local tools may give a function instead of reading it from the environment. */
@@ -41,6 +42,11 @@ export interface FunctionContextOptions {
   readonly metricsTokens?: () => Promise<readonly string[]>;
   /** Secrets Manager client of the secret readers. @default - a client for the function's region */
   readonly secretsClient?: SecretsManagerClient;
+  /**
+   * The environment to run (tests and example environments such as one with two cache databases);
+   * `ORIGIN_<SURFACE>` overrides still apply. @default - the environment named by `CACHE_ENV`
+   */
+  readonly config?: EnvironmentConfig;
 }
 
 const LOCAL_URL: Readonly<Record<DatabaseRole, string>> = { cache: 'UPSTASH_REDIS_REST_URL', guardrails: 'UPSTASH_GUARDRAILS_REST_URL' };
@@ -64,7 +70,7 @@ export class FunctionContext {
 
   /** The validated environment named by `CACHE_ENV`, with `ORIGIN_<SURFACE>` overrides (read on first use). */
   get config(): EnvironmentConfig {
-    this.environmentConfig ??= runtimeEnvironment(this.env);
+    this.environmentConfig ??= this.opts.config ? withOriginOverrides(validateEnvironment(this.opts.config), this.env) : runtimeEnvironment(this.env);
     return this.environmentConfig;
   }
 
@@ -87,6 +93,21 @@ export class FunctionContext {
     return createUpstashClient(this.credentials(role), {
       timeoutMs: opts.timeoutMs ?? this.config.runtime.redisTimeoutMs, metrics: this.metrics, database: role,
     });
+  }
+
+  /**
+   * Clients of the further cache databases (`upstash.cacheShards`, the scale-out path) by the
+   * surfaces they hold; empty with one cache database. Surfaces not in it use `database('cache')`.
+   */
+  async cacheShardDatabases(opts: { readonly timeoutMs?: number } = {}): Promise<ReadonlyMap<string, Redis>> {
+    const bySurface = new Map<string, Redis>();
+    for (const shard of this.config.upstash.cacheShards ?? []) {
+      const client = await createUpstashClient(cacheShardCredentials(this.config.name, shard.id, this.env, this.opts.secretsClient), {
+        timeoutMs: opts.timeoutMs ?? this.config.runtime.redisTimeoutMs, metrics: this.metrics, database: 'cache',
+      });
+      for (const surface of shard.surfaces) bySurface.set(surface, client);
+    }
+    return bySurface;
   }
 
   /** The source of the valid tokens of one kind. */

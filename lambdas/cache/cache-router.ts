@@ -26,7 +26,8 @@ export interface CacheRequest {
 }
 
 export interface CacheRouterOptions {
-  readonly engine: CacheEngine;
+  /** The engine, or one per cache database (`CacheEngines`). */
+  readonly engine: Pick<CacheEngine, 'read' | 'inspect' | 'circuitState'>;
   /** Cache database client `/readyz` pings. */
   readonly cacheRedis: Redis;
   /** How long `/readyz` waits for the PING. */

@@ -16,7 +16,9 @@
  * - `METRICS_FLUSH_INTERVAL_MS` (default 5000) bounds what a frozen instance can lose; the counts
  *   of the warmup's popular list ride in the same flush.
  */
+import type { Redis } from '@upstash/redis';
 import { CacheEngine } from '../engine/cache-engine';
+import { CacheEngines } from './cache-engines';
 import { FunctionContext, type FunctionContextOptions } from '../bootstrap/function-context';
 import { TokenAuthenticator, readRequiresAuth } from '../guardrails/token-auth';
 import { InflightLimiter, backpressureSettings } from '../guardrails/backpressure';
@@ -47,9 +49,11 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const readAuth = new TokenAuthenticator({ tokens: ctx.tokens('read'), kind: 'read', metrics });
   const metricsAuth = new TokenAuthenticator({ tokens: ctx.tokens('metrics'), kind: 'metrics', metrics });
   const popular = new PopularRequests({ redis: guardrails, env: config, recorder: metrics });
-  const engine = new CacheEngine({
-    env: config,
-    redis,
+  const rateLimiter = new RateLimiterManager({ redis: guardrails, env: config.name, policies: policiesForEnvironment(config), metrics });
+  // One engine per cache database; surfaces of `upstash.cacheShards` read from their own.
+  const engineOn = (cache: Redis, surfaces = config.surfaces): CacheEngine => new CacheEngine({
+    env: { ...config, surfaces },
+    redis: cache,
     guardrails,
     requestTimeoutMs: limits.requestTimeoutMs,
     // The client times out every request itself (redisTimeoutMs); the breaker only counts failures.
@@ -61,10 +65,17 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
       popular.record({ surface: read.surface, path: read.path, query: definedOnly(read.query), headers: read.headers });
       return metrics.flushIfDue(guardrails);
     },
-    rateLimiter: new RateLimiterManager({ redis: guardrails, env: config.name, policies: policiesForEnvironment(config), metrics }),
+    rateLimiter,
   });
+  const shardClients = await ctx.cacheShardDatabases();
+  const shardEngines = new Map<string, CacheEngine>();
+  for (const client of new Set(shardClients.values())) {
+    const surfaces = config.surfaces.filter((s) => shardClients.get(s.name) === client);
+    const engine = engineOn(client, surfaces);
+    for (const s of surfaces) shardEngines.set(s.name, engine);
+  }
   const router = new CacheRouter({
-    engine,
+    engine: new CacheEngines(engineOn(redis), shardEngines),
     cacheRedis: redis,
     redisTimeoutMs: timeoutMs,
     readAuth,

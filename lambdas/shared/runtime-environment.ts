@@ -7,7 +7,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { environment } from '../../config/environments';
 import type { EnvironmentConfig, SurfaceConfig } from '../../config/types';
 import type { DatabaseRole } from '../../contracts/database-roles';
-import { SECRET_ID_ENV } from '../../contracts/secrets';
+import { SECRET_ID_ENV, cacheShardNames } from '../../contracts/secrets';
 import { EnvCredentialsSource, type CredentialsSource } from './credentials';
 import { EnvironmentVariables } from './environment-variables';
 import { secretsManagerCredentialsFromEnv } from './secrets-manager-credentials';
@@ -43,4 +43,13 @@ export function databaseCredentials(
   role: DatabaseRole, env: NodeJS.ProcessEnv, given?: CredentialsSource, client?: SecretsManagerClient,
 ): CredentialsSource {
   return given ?? secretsManagerCredentialsFromEnv(SECRET_ID_ENV[role], env, { client }) ?? new EnvCredentialsSource(LOCAL_PREFIX[role], env);
+}
+
+/**
+ * Credentials of a further cache database (`upstash.cacheShards`): the secret named by
+ * `UPSTASH_CACHE_<ID>_SECRET_ID` (AWS), else `UPSTASH_CACHE_<ID>_REST_URL` / `_TOKEN` (local runs).
+ */
+export function cacheShardCredentials(envName: string, shardId: string, env: NodeJS.ProcessEnv, client?: SecretsManagerClient): CredentialsSource {
+  const names = cacheShardNames(envName, shardId);
+  return secretsManagerCredentialsFromEnv(names.secretIdEnv, env, { client }) ?? new EnvCredentialsSource(`UPSTASH_CACHE_${shardId.toUpperCase()}`, env);
 }

@@ -1,0 +1,136 @@
+/**
+ * The scale-out path at runtime, on real Redis behind three local Upstash servers (two cache
+ * databases, one guardrails): an environment whose `api` surface lives in a second cache database.
+ * The cache function reads and writes each surface in its own database; every invalidation path of
+ * the admin function (exact keys, prefix, domain event, surface bump, bypass) reaches the database
+ * that holds the surface, and leaves the other alone.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import IORedis from 'ioredis';
+import { environment, type EnvironmentConfig } from '../../config';
+import { createAdminFunction } from '../../lambdas/admin/handler';
+import { createCacheFunction } from '../../lambdas/cache/handler';
+import type { HttpResult } from '../../lambdas/shared/http';
+import { startOrigin, type Origin } from '../support/origin';
+import { startTestUpstash, type TestUpstash } from '../support/upstash';
+
+const ADMIN_TOKEN = 'cache-shards-admin-token-0123456789abcdef';
+const dev = environment('dev');
+const TWO_CACHE_DATABASES: EnvironmentConfig = {
+  ...dev,
+  upstash: {
+    ...dev.upstash,
+    cacheShards: [{
+      id: 'api', name: 'clarivum-cache-api-dev', eviction: true, budgetUsd: 20, monthlyRequestQuota: 10_000_000,
+      memoryBudgetBytes: 256 * 1024 * 1024, rotationStrategy: 'reset-password', surfaces: ['api'],
+    }],
+  },
+};
+
+let main: TestUpstash;
+let shard: TestUpstash;
+let guardrails: TestUpstash;
+let origin: Origin;
+let mainDb: IORedis;
+let shardDb: IORedis;
+let read: (path: string) => Promise<HttpResult>;
+let admin: (path: string, body: unknown) => Promise<HttpResult>;
+
+function event(method: string, path: string, body?: unknown): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0', routeKey: '$default', rawPath: path, rawQueryString: '', isBase64Encoded: false,
+    headers: body === undefined ? {} : { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    requestContext: {
+      accountId: '111111111111', apiId: 'api', domainName: 'example.com', domainPrefix: 'example', requestId: 'r', routeKey: '$default',
+      stage: '$default', time: '', timeEpoch: 0, http: { method, path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.9', userAgent: 'jest' },
+    },
+  };
+}
+
+beforeAll(async () => {
+  [main, shard, guardrails, origin] = await Promise.all([startTestUpstash(), startTestUpstash(), startTestUpstash(), startOrigin()]);
+  mainDb = new IORedis(main.redisUrl, { db: main.db });
+  shardDb = new IORedis(shard.redisUrl, { db: shard.db });
+  const env: NodeJS.ProcessEnv = {
+    UPSTASH_REDIS_REST_URL: main.url, UPSTASH_REDIS_REST_TOKEN: main.token,
+    UPSTASH_CACHE_API_REST_URL: shard.url, UPSTASH_CACHE_API_REST_TOKEN: shard.token,
+    UPSTASH_GUARDRAILS_REST_URL: guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
+    ADMIN_TOKEN, ORIGIN_MARKETING: `${origin.url}/marketing`, ORIGIN_API: `${origin.url}/api`,
+  };
+  const [cacheFn, adminFn] = await Promise.all([
+    createCacheFunction({ env, config: TWO_CACHE_DATABASES }),
+    createAdminFunction({ env, config: TWO_CACHE_DATABASES }),
+  ]);
+  read = (path) => cacheFn(event('GET', path));
+  admin = (path, body) => adminFn(event('POST', path, body));
+});
+afterAll(async () => {
+  mainDb?.disconnect();
+  shardDb?.disconnect();
+  await Promise.all([main?.stop(), shard?.stop(), guardrails?.stop(), origin?.close()]);
+});
+beforeEach(() => origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `${req.path} #${req.n}` })));
+
+const xcache = async (path: string): Promise<string | undefined> => (await read(path)).headers?.['x-cache'];
+/** Reads until the page is cached: MISS, then HIT. */
+async function cached(path: string): Promise<void> {
+  await read(path);
+  expect(await xcache(path)).toBe('HIT');
+}
+
+it('keeps each surface\'s entries in its own cache database', async () => {
+  await cached('/c/marketing/home');
+  await cached('/c/api/v1/items');
+  expect(await mainDb.exists('dev:marketing:home:default')).toBe(1);
+  expect(await shardDb.exists('dev:marketing:home:default')).toBe(0);
+  expect(await shardDb.exists('dev:api:v1.items:default')).toBe(1);
+  expect(await mainDb.exists('dev:api:v1.items:default')).toBe(0);
+});
+
+it('deletes exact keys in the database of each key\'s surface', async () => {
+  await cached('/c/marketing/k1');
+  await cached('/c/api/k2');
+  const res = await admin('/admin/invalidate', { keys: ['dev:marketing:k1:default', 'dev:api:k2:default'] });
+  expect(res.statusCode).toBe(200);
+  expect(JSON.parse(res.body as string)).toMatchObject({ deleted: 2 });
+  expect(await xcache('/c/marketing/k1')).toBe('MISS');
+  expect(await xcache('/c/api/k2')).toBe('MISS');
+});
+
+it('purges a prefix in the database that holds the surface', async () => {
+  await cached('/c/api/docs/a');
+  await cached('/c/api/docs/b');
+  const res = await admin('/admin/invalidate', { prefix: 'dev:api:docs.' });
+  expect(JSON.parse(res.body as string)).toMatchObject({ deleted: 2 });
+  expect(await xcache('/c/api/docs/a')).toBe('MISS');
+});
+
+it('bumps a surface in its database only: the other surface keeps its hits', async () => {
+  await cached('/c/marketing/stays');
+  await cached('/c/api/goes');
+  expect((await admin('/admin/invalidate', { surface: 'api', bump: true })).statusCode).toBe(200);
+  expect(await xcache('/c/api/goes')).toBe('MISS');
+  expect(await xcache('/c/marketing/stays')).toBe('HIT');
+});
+
+it('applies a domain event across both databases', async () => {
+  await cached('/c/marketing/blog/launch');
+  await cached('/c/api/articles/launch');
+  await cached('/c/marketing/feed.xml');
+  const res = await admin('/admin/invalidate', { event: 'article.published', data: { slug: 'launch' } });
+  expect(res.statusCode).toBe(200);
+  expect(await xcache('/c/marketing/blog/launch')).toBe('MISS');
+  expect(await xcache('/c/api/articles/launch')).toBe('MISS');
+  expect(await xcache('/c/marketing/feed.xml')).toBe('MISS');
+});
+
+it('turns the emergency bypass on for the surface of the second database', async () => {
+  await cached('/c/api/bypassed');
+  await cached('/c/marketing/not-bypassed');
+  expect((await admin('/admin/bypass', { surface: 'api', enabled: true, ttlSeconds: 60 })).statusCode).toBe(200);
+  expect(await xcache('/c/api/bypassed')).toBe('BYPASS');
+  expect(await xcache('/c/marketing/not-bypassed')).toBe('HIT');
+  expect((await admin('/admin/bypass', { surface: 'api', enabled: false })).statusCode).toBe(200);
+  expect(await xcache('/c/api/bypassed')).toBe('HIT');
+});
