@@ -47,6 +47,7 @@ export const DEV_REMOTE_BACKEND = {
   bucket: 'clarivum-terraform-state-dev',
   key: 'cache-platform/terraform.tfstate',
   region: 'eu-central-1',
+  dynamodbTable: 'clarivum-terraform-locks-dev',
   kmsKeyId: stateKeyAlias('dev', '111111111111'),
 } as const;
 

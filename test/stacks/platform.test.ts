@@ -39,7 +39,7 @@ describe('backends', () => {
   it('puts dev on the same encrypted S3 backend when asked (DEV_STATE=s3 in main.ts)', () => {
     const { stacks } = buildApp({ environments: [{ ...ENVIRONMENTS.dev, backend: DEV_REMOTE_BACKEND }] });
     const tf = JSON.parse(Testing.synth(stacks.dev.data)).terraform;
-    expect(tf.backend.s3).toMatchObject({ bucket: DEV_REMOTE_BACKEND.bucket, encrypt: true, kms_key_id: DEV_REMOTE_BACKEND.kmsKeyId, use_lockfile: true });
+    expect(tf.backend.s3).toMatchObject({ bucket: DEV_REMOTE_BACKEND.bucket, encrypt: true, kms_key_id: DEV_REMOTE_BACKEND.kmsKeyId, dynamodb_table: DEV_REMOTE_BACKEND.dynamodbTable });
   });
 
   it('uses S3 native locking when no DynamoDB table is configured', () => {
