@@ -71,6 +71,8 @@ export interface CacheWarmupManagerOptions {
   readonly engine: Pick<CacheEngine, 'refresh'>;
   /** Client of the cache database (freshness check). */
   readonly cache: Redis;
+  /** Clients of the further cache databases (`upstash.cacheShards`) by the surfaces they hold. @default - one cache database */
+  readonly cacheShards?: ReadonlyMap<string, Redis>;
   /** Client of the guardrails database, where the generations are authoritative (freshness check). */
   readonly guardrails: Redis;
   /** Job lock (guardrails database). */
@@ -98,10 +100,21 @@ const MIN_LEASE_MS = 60_000;
 export function createWarmupEngine(opts: {
   env: Pick<EnvironmentConfig, 'name' | 'surfaces' | 'runtime'>; redis: Redis; guardrails: Redis; manifest: Pick<WarmupManifest, 'concurrency' | 'ratePerSecond'>;
   metrics?: MetricsRecorder; registry?: VersionRegistry; fetch?: FetchFn;
-}): CacheEngine {
+  /** Clients of the further cache databases by the surfaces they hold: one engine each, one throttle for all. */
+  cacheShards?: ReadonlyMap<string, Redis>;
+}): Pick<CacheEngine, 'refresh'> {
   const throttle = new OriginThrottle({ concurrency: opts.manifest.concurrency, ratePerSecond: opts.manifest.ratePerSecond });
-  const fetchFn: FetchFn = opts.fetch ?? ((url, init) => fetch(url, init));
-  return new CacheEngine({ env: opts.env, redis: opts.redis, guardrails: opts.guardrails, metrics: opts.metrics, registry: opts.registry, fetch: throttle.wrap(fetchFn) });
+  const fetchFn = throttle.wrap(opts.fetch ?? ((url, init) => fetch(url, init)));
+  const engineOn = (redis: Redis): CacheEngine =>
+    new CacheEngine({ env: opts.env, redis, guardrails: opts.guardrails, metrics: opts.metrics, registry: opts.registry, fetch: fetchFn });
+  const defaultEngine = engineOn(opts.redis);
+  const shardEngines = new Map([...new Set(opts.cacheShards?.values() ?? [])].map((redis) => [redis, engineOn(redis)]));
+  return {
+    refresh: (surface, ...rest) => {
+      const shard = opts.cacheShards?.get(surface);
+      return (shard ? shardEngines.get(shard) ?? defaultEngine : defaultEngine).refresh(surface, ...rest);
+    },
+  };
 }
 
 export class CacheWarmupManager {
@@ -179,12 +192,23 @@ export class CacheWarmupManager {
   /** Keys whose entry is valid for the current version and generations and stays fresh long enough. */
   private async freshKeys(targets: readonly ResolvedTarget[], minRemainingSeconds: number): Promise<Set<string>> {
     const fresh = new Set<string>();
+    // Each target is inspected in the cache database of its surface.
+    const byDatabase = new Map<Redis, ResolvedTarget[]>();
+    for (const t of targets) {
+      const db = this.opts.cacheShards?.get(t.surface) ?? this.opts.cache;
+      byDatabase.set(db, [...(byDatabase.get(db) ?? []), t]);
+    }
+    for (const [cache, inDatabase] of byDatabase) await this.freshIn(cache, inDatabase, minRemainingSeconds, fresh);
+    return fresh;
+  }
+
+  private async freshIn(cache: Redis, targets: readonly ResolvedTarget[], minRemainingSeconds: number, fresh: Set<string>): Promise<void> {
     for (let i = 0; i < targets.length; i += FRESHNESS_CHUNK) {
       const chunk = targets.slice(i, i + FRESHNESS_CHUNK);
       const keys = chunk.map((t) => t.key);
       const genKeys = chunk.flatMap((t) => [t.surfaceGenKey, t.resourceGenKey]);
       // Entry first, generations second: a bump in between makes the entry look stale, never fresh.
-      const rows = await this.opts.cache.eval(INSPECT_SCRIPT, keys, inspectArgs(0));
+      const rows = await cache.eval(INSPECT_SCRIPT, keys, inspectArgs(0));
       const gens = await this.opts.guardrails.mget<(string | null)[]>(...genKeys.map(authoritativeKey));
       const inspections = parseInspection(keys, rows);
       const now = this.clock();
@@ -193,7 +217,6 @@ export class CacheWarmupManager {
         if (this.isFresh(t, inspections[j] as KeyInspection, current, now + minRemainingSeconds * 1000)) fresh.add(t.key);
       });
     }
-    return fresh;
   }
 
   private isFresh(t: ResolvedTarget, i: KeyInspection, gens: { surface: string; resource: string }, freshUntilMs: number): boolean {

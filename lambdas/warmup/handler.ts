@@ -37,10 +37,12 @@ export async function createWarmupFunction(opts: WarmupFunctionOptions = {}): Pr
   const manifest = opts.manifest ?? WARMUP_MANIFESTS[config.name];
   const cache = await ctx.database('cache');
   const guardrails = await ctx.database('guardrails');
+  const cacheShards = await ctx.cacheShardDatabases();
   const manager = new CacheWarmupManager({
     env: config,
-    engine: createWarmupEngine({ env: config, redis: cache, guardrails, manifest, metrics, fetch: opts.fetch }),
+    engine: createWarmupEngine({ env: config, redis: cache, guardrails, manifest, metrics, fetch: opts.fetch, cacheShards }),
     cache,
+    cacheShards,
     guardrails,
     locks: new DistributedLockCoordinator({ redis: guardrails }),
     popular: new PopularRequests({ redis: guardrails, env: config, recorder: metrics }),

@@ -10,6 +10,7 @@ import IORedis from 'ioredis';
 import { environment, type EnvironmentConfig } from '../../config';
 import { createAdminFunction } from '../../lambdas/admin/handler';
 import { createCacheFunction } from '../../lambdas/cache/handler';
+import { createWarmupFunction } from '../../lambdas/warmup/handler';
 import type { HttpResult } from '../../lambdas/shared/http';
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
@@ -35,6 +36,7 @@ let mainDb: IORedis;
 let shardDb: IORedis;
 let read: (path: string) => Promise<HttpResult>;
 let admin: (path: string, body: unknown) => Promise<HttpResult>;
+let functionEnv: NodeJS.ProcessEnv;
 
 function event(method: string, path: string, body?: unknown): APIGatewayProxyEventV2 {
   return {
@@ -58,6 +60,7 @@ beforeAll(async () => {
     UPSTASH_GUARDRAILS_REST_URL: guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
     ADMIN_TOKEN, ORIGIN_MARKETING: `${origin.url}/marketing`, ORIGIN_API: `${origin.url}/api`,
   };
+  functionEnv = env;
   const [cacheFn, adminFn] = await Promise.all([
     createCacheFunction({ env, config: TWO_CACHE_DATABASES }),
     createAdminFunction({ env, config: TWO_CACHE_DATABASES }),
@@ -133,4 +136,15 @@ it('turns the emergency bypass on for the surface of the second database', async
   expect(await xcache('/c/marketing/not-bypassed')).toBe('HIT');
   expect((await admin('/admin/bypass', { surface: 'api', enabled: false })).statusCode).toBe(200);
   expect(await xcache('/c/api/bypassed')).toBe('HIT');
+});
+
+it('warms each surface into its own database and then finds both fresh there', async () => {
+  const manifest = { targets: [{ surface: 'marketing', path: 'warm/m' }, { surface: 'api', path: 'warm/a' }], concurrency: 2, ratePerSecond: 100 };
+  const warmup = await createWarmupFunction({ env: functionEnv, config: TWO_CACHE_DATABASES, manifest });
+  expect(await warmup()).toMatchObject({ status: 'completed', warmed: 2 });
+  expect(await mainDb.exists('dev:marketing:warm.m:default')).toBe(1);
+  expect(await shardDb.exists('dev:api:warm.a:default')).toBe(1);
+  expect(await mainDb.exists('dev:api:warm.a:default')).toBe(0);
+  expect(await warmup()).toMatchObject({ warmed: 0, skipped: 2 });
+  expect(await xcache('/c/api/warm/a')).toBe('HIT');
 });
