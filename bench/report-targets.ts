@@ -70,6 +70,29 @@ interface Spec {
 }
 
 const SPECS: readonly Spec[] = [
+  ...([
+    ['origin calls for 1,000 concurrent requests to one cold key on a freshly started engine', 'cold, one instance'],
+    ['the same with two CPU-burning processes beside it', 'cold, one instance, two CPU burners'],
+    ['the same across 8 freshly started engine instances', 'cold, 8 instances'],
+    ['origin calls for concurrent reads of one key in one instance with Redis down', 'Redis down, one instance'],
+    ['origin calls for concurrent reads of one key in one instance with an emergency bypass on', 'emergency bypass, one instance'],
+  ] as const).map(([measure, scenario]): Spec => ({
+    kind: 'performance', measure, target: '1', source: 'resilience',
+    read: (f) => {
+      const row = need(arr(f.figures).find((r) => r.scenario === scenario), `${scenario} figure`);
+      const calls = need(num(row.originCalls), 'originCalls');
+      const bodies = need(num(row.distinctBodies), 'distinctBodies');
+      return { figure: `${calls} (${num(row.requests)} requests, ${bodies} distinct body)`, met: calls === 1 && bodies === 1 };
+    },
+  })),
+  {
+    kind: 'performance', measure: 'peak memory growth, 16 concurrent 50 MB origin bodies', target: '< 100 MB', source: 'resilience',
+    read: (f) => {
+      const row = need(arr(f.figures).find((r) => r.scenario === '16 concurrent 50 MB bodies'), 'memory figure');
+      const mb = need(num(row.peakRssGrowthMb), 'peakRssGrowthMb');
+      return { figure: `${mb} MB (each body refused past the platform limit, 502)`, met: mb < 100 };
+    },
+  },
   {
     kind: 'performance', measure: 'requests to Upstash per cache hit', target: '1', source: 'engine',
     read: (f) => {
