@@ -253,14 +253,16 @@ export class CacheEngine {
       return this.bypassing.run(t.key, () => this.refresher.bypass(t, reason, deadline));
     }
     const gens = state.generations;
-    const flight = `${t.key}|${gens.surface}|${gens.resource}`;
     const entry = state.raw === null ? undefined : await this.entries.usable(t.key, t.surface.name, state.raw, gens, true);
     const now = this.clock();
     const freshness = entry ? freshnessOf(entry, now) : 'expired';
+    if (entry && freshness === 'fresh' && !refreshEarly(entry, now, this.opts.xfetchBeta ?? 1, this.random())) {
+      return { kind: 'serve', served: servedEntry(entry, 'HIT', now) };
+    }
+    // Fills by key and the generations they write under: a read after a bump never joins an older fill.
+    const flight = `${t.key}|${gens.surface}|${gens.resource}`;
     if (entry && freshness === 'fresh') {
-      if (!refreshEarly(entry, now, this.opts.xfetchBeta ?? 1, this.random()) || this.inflight.has(flight)) {
-        return { kind: 'serve', served: servedEntry(entry, 'HIT', now) };
-      }
+      if (this.inflight.has(flight)) return { kind: 'serve', served: servedEntry(entry, 'HIT', now) };
       return this.inflight.run(flight, () => this.refresher.fill(t, gens, { entry, xcache: 'HIT' }, deadline));
     }
     if (entry && freshness === 'stale') {

@@ -76,8 +76,10 @@ export class CacheStateReader {
     const values = await this.call(() => this.dbs.cache.mget<(string | null)[]>(...(entryKey === undefined ? mirrors : [entryKey, ...mirrors])));
     const raw = entryKey === undefined ? null : values[0] ?? null;
     const found = entryKey === undefined ? values : values.slice(1);
-    const absent = mirrors.filter((_, i) => found[i] == null);
-    const truth: Truth = absent.length === 0 ? new Map() : await this.repair(absent);
+    const [s, r, b] = found;
+    // The hit path: every mirror present.
+    if (s != null && r != null && b != null) return { raw, generations: { surface: s, resource: r }, bypass: b === BYPASS_ON };
+    const truth = await this.repair(mirrors.filter((_, i) => found[i] == null));
     const value = (i: number): string => found[i] ?? (truth.get(mirrors[i] as string) as string);
     return { raw, generations: { surface: value(0), resource: value(1) }, bypass: value(2) === BYPASS_ON };
   }
