@@ -25,6 +25,12 @@ export const OBSERVABILITY = {
   hitRateCritical: 0.3,
   /** Below this request rate a surface's hit rate says little: nights and dev do not page. */
   hitRateMinRequestsPerSecond: 0.2,
+  /** Seed runbook: at most 5 % of writes evicted (over a day: the audit reads the counter daily). */
+  evictionRatio: 0.05,
+  /** Below this many writes a day the eviction ratio says little. */
+  evictionMinWritesPerDay: 1000,
+  /** Average stored entry above this: large items crowd the cache (the item cap is 1 MiB). */
+  averageEntryBytesWarning: 256 * 1024,
   upstashQuotaWarning: UPSTASH_QUOTA_THRESHOLDS.warning,
   upstashQuotaCritical: UPSTASH_QUOTA_THRESHOLDS.critical,
   /** 429 surge: share of limited decisions in a bucket, and a floor in 429s per second. */

@@ -33,3 +33,14 @@ export function errorRatio(opts: { by: readonly string[]; selector?: string; win
 export function latencyQuantile(q: number, opts: { by: readonly string[]; selector?: string; window?: string }): string {
   return `histogram_quantile(${q}, ${rateSum('http_request_duration_seconds_bucket', { ...opts, by: [...opts.by, 'le'] })})`;
 }
+
+/** Sum of `increase()`: for counters read once a day or less often, where a per-second rate says little. */
+export function increaseSum(metric: string, opts: { by: readonly string[]; selector?: string; window: string }): string {
+  return `sum by (${opts.by.join(', ')}) (increase(${metric}${matchers(opts.selector)}[${opts.window}]))`;
+}
+
+/** Keys the cache database evicted per key the platform wrote (the seed's eviction rate). */
+export function evictionRatio(opts: { by: readonly string[]; selector?: string; window: string }): string {
+  const evicted = increaseSum('upstash_evicted_keys', { ...opts, selector: [opts.selector, 'database="cache"'].filter(Boolean).join(',') });
+  return `${evicted} / ${increaseSum('cache_writes_total', opts)}`;
+}

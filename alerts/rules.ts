@@ -1,5 +1,5 @@
 import { OBSERVABILITY as O } from './config';
-import { errorRatio, hitRatio, latencyQuantile, lookupRate, rateSum } from './queries';
+import { errorRatio, evictionRatio, hitRatio, increaseSum, latencyQuantile, lookupRate, rateSum } from './queries';
 import type { AlertRule } from './types';
 
 const pct = (ratio: number): string => `${Math.round(ratio * 100)} %`;
@@ -67,6 +67,21 @@ export const ALERT_RULES = [
     comparison: '<', threshold: O.hitRateCritical,
     summary: 'Hit rate of {{ $labels.namespace }} collapsed to {{ $value | humanizePercentage }} in {{ $labels.environment }}',
     description: `Fewer than ${pct(O.hitRateCritical)} of {{ $labels.namespace }} reads in {{ $labels.environment }} are hits for 30 minutes: the origin takes nearly all traffic. Check the bypass flag, Redis health and recent invalidations.`,
+  },
+  {
+    name: 'CacheEvictionRateHigh', group: 'cache-platform-cache', severity: 'warning', for: '30m',
+    query: `${evictionRatio({ by: ENV, window: '1d' })} and ${increaseSum('cache_writes_total', { by: ENV, window: '1d' })} > ${O.evictionMinWritesPerDay}`,
+    comparison: '>', threshold: O.evictionRatio,
+    summary: 'Upstash evicted {{ $value | humanizePercentage }} as many keys as the cache wrote in {{ $labels.environment }}',
+    description: `Over the last day the cache database in {{ $labels.environment }} evicted more than ${pct(O.evictionRatio)} of what was written: it is too small for the working set, so entries vanish before their TTL and the hit rate falls.`,
+    rationale: 'A day: the audit reads evicted_keys once a day. increase() because evicted_keys is a cumulative counter (reset when the server restarts).',
+  },
+  {
+    name: 'CacheLargeEntries', group: 'cache-platform-cache', severity: 'warning', for: '1h',
+    query: 'sum by (environment, namespace) (cache_payload_bytes) / sum by (environment, namespace) (cache_entries > 0)',
+    comparison: '>', threshold: O.averageEntryBytesWarning,
+    summary: 'Entries of {{ $labels.namespace }} average {{ $value | humanize1024 }}B in {{ $labels.environment }}',
+    description: `The average stored entry of {{ $labels.namespace }} in {{ $labels.environment }} is above ${O.averageEntryBytesWarning / 1024} KiB (audit): large items fill the cache database, raise evictions and the bandwidth bill.`,
   },
   {
     name: 'UpstashQuotaWarning', group: 'cache-platform-upstash', severity: 'warning', for: '5m',

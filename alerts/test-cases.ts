@@ -162,6 +162,52 @@ export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
       series: { [`cache_hits_total{${P},namespace="api"}`]: '0x60', [`cache_misses_total{${P},namespace="api"}`]: '0+6x60' },
     },
   },
+  CacheEvictionRateHigh: {
+    // A day's window: samples every 10 minutes, rules every 30 (their own test file keeps promtool fast).
+    interval: '10m',
+    evaluationInterval: '30m',
+    series: {
+      [`upstash_evicted_keys{${P},database="cache"}`]: '0+100x300',
+      // The guardrails database never evicts; were it counted, it would double the ratio.
+      [`upstash_evicted_keys{${P},database="guardrails"}`]: '0+100x300',
+      [`cache_writes_total{${P},namespace="marketing"}`]: '0+600x300',
+      [`cache_writes_total{${P},namespace="api"}`]: '0+400x300',
+    },
+    pendingAt: '30m',
+    firingAt: '60m',
+    firing: [{
+      labels: { environment: 'prod' },
+      summary: 'Upstash evicted 10% as many keys as the cache wrote in prod',
+      description: 'Over the last day the cache database in prod evicted more than 5 % of what was written: it is too small for the working set, so entries vanish before their TTL and the hit rate falls.',
+    }],
+    healthy: {
+      why: '1 % of writes evicted',
+      series: {
+        [`upstash_evicted_keys{${P},database="cache"}`]: '0+10x300',
+        [`cache_writes_total{${P},namespace="marketing"}`]: '0+1000x300',
+      },
+    },
+  },
+  CacheLargeEntries: {
+    series: {
+      [`cache_entries{${P},namespace="marketing"}`]: '100x90',
+      [`cache_payload_bytes{${P},namespace="marketing"}`]: '52428800x90',
+      // An empty surface is not divided by zero.
+      [`cache_entries{${P},namespace="api"}`]: '0x90',
+      [`cache_payload_bytes{${P},namespace="api"}`]: '0x90',
+    },
+    pendingAt: '30m',
+    firingAt: '70m',
+    firing: [{
+      labels: { environment: 'prod', namespace: 'marketing' },
+      summary: 'Entries of marketing average 512kiB in prod',
+      description: 'The average stored entry of marketing in prod is above 256 KiB (audit): large items fill the cache database, raise evictions and the bandwidth bill.',
+    }],
+    healthy: {
+      why: 'entries average 100 KiB',
+      series: { [`cache_entries{${P},namespace="marketing"}`]: '100x90', [`cache_payload_bytes{${P},namespace="marketing"}`]: '10240000x90' },
+    },
+  },
   UpstashQuotaWarning: {
     series: { [`upstash_monthly_quota_ratio{database="cache",${P}}`]: '0.6x30' },
     pendingAt: '3m',

@@ -1,7 +1,7 @@
 import { DashboardBuilder, RowBuilder, type Dashboard, type DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { OBSERVABILITY as O } from '../alerts/config';
-import { rateSum } from '../alerts/queries';
+import { evictionRatio, increaseSum, rateSum } from '../alerts/queries';
 import { ENV, RATE_WINDOW, stat, timeseries } from './panels';
 import { environmentVariable, surfaceVariable } from './variables';
 
@@ -58,6 +58,27 @@ export function upstashUsageDashboard(opts: { uid: string; environment: string; 
         { expr: `max(cache_memory_bytes{${ENV}})`, legend: 'used' },
         { expr: `max(memory_budget_bytes{${ENV}})`, legend: 'budget' },
       ],
+    }))
+    .withRow(new RowBuilder('Evictions and entries'))
+    .withPanel(stat({
+      title: 'Evicted share of writes', description: `Keys Upstash evicted over keys the platform wrote, last day (alert above ${O.evictionRatio * 100} %).`,
+      unit: units.PercentUnit, ds, steps: [O.evictionRatio, O.evictionRatio * 2], width: 8,
+      target: { expr: evictionRatio({ by: [], selector: ENV, window: '1d' }), legend: 'evicted / written' },
+    }))
+    .withPanel(timeseries({
+      title: 'Evicted keys vs writes', description: 'Per day: keys the cache database evicted (INFO evicted_keys, audit job) and entries written.', unit: units.Short, ds, width: 16,
+      targets: [
+        { expr: increaseSum('upstash_evicted_keys', { by: [], selector: `${ENV},database="cache"`, window: '1d' }), legend: 'evicted' },
+        { expr: increaseSum('cache_writes_total', { by: [], selector: ENV, window: '1d' }), legend: 'written' },
+      ],
+    }))
+    .withPanel(timeseries({
+      title: 'Entries per surface', description: 'Live cache entries per surface over the last complete audit pass.', unit: units.Short, ds,
+      targets: [{ expr: `max by (namespace) (cache_entries{${ENV},namespace=~"$surface"})`, legend: '{{namespace}}' }],
+    }))
+    .withPanel(timeseries({
+      title: 'Payload bytes per surface', description: `Stored bytes of the live entries per surface (audit); alert when the average entry passes ${O.averageEntryBytesWarning / 1024} KiB.`, unit: units.BytesIEC, ds,
+      targets: [{ expr: `max by (namespace) (cache_payload_bytes{${ENV},namespace=~"$surface"})`, legend: '{{namespace}}' }],
     }))
     .withRow(new RowBuilder('Scheduled jobs'))
     .withPanel(timeseries({

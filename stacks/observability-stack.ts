@@ -1,6 +1,7 @@
 import { TerraformOutput } from 'cdktn';
 import type { Construct } from 'constructs';
 import { grafanaRuleGroups } from '../alerts/grafana';
+import { DEFAULT_ROUTE, NOTIFICATION_ROUTES } from '../alerts/routing';
 import { renderPrometheusConfig } from '../alerts/scrape-config';
 import { GrafanaAlerting } from '../constructs/grafana/grafana-alerting';
 import { buildDashboards } from '../dashboards';
@@ -79,6 +80,10 @@ export class ObservabilityStack extends PlatformStack {
       ruleGroupsDependOn: [this.prometheus],
       pagerDuty: { integrationKeyPlaceholder: PAGERDUTY_KEY_PLACEHOLDER, component: 'cache-platform', group: env.name },
       warningWebhookUrl: env.alerting.warningWebhookUrl,
+      // The routing tree the local Alertmanager is rendered from too (alerts/routing.ts).
+      groupBy: DEFAULT_ROUTE.groupBy,
+      routes: NOTIFICATION_ROUTES,
+      rootTimings: { groupWait: DEFAULT_ROUTE.groupWait, groupInterval: DEFAULT_ROUTE.groupInterval, repeatInterval: DEFAULT_ROUTE.repeatInterval },
     });
 
     new TerraformOutput(this, 'prometheus_config', {

@@ -41,7 +41,27 @@ export interface GrafanaAlertingProps {
   readonly warningWebhookUrl: string;
   /** Labels alerts are grouped by in one notification. @default ['alertname', 'environment'] */
   readonly groupBy?: readonly string[];
+  /**
+   * Routes by `severity`: `pager` is the PagerDuty contact point, `chat` the webhook.
+   * @default critical → pager (wait 30s, repeat 1h), warning → chat (1m, 12h), info → chat (1m, 24h)
+   */
+  readonly routes?: readonly GrafanaSeverityRoute[];
+  /** Timings of the root policy (alerts no route matches go to `chat`). @default wait 1m, interval 5m, repeat 12h */
+  readonly rootTimings?: { readonly groupWait: string; readonly groupInterval: string; readonly repeatInterval: string };
 }
+
+export interface GrafanaSeverityRoute {
+  readonly severity: string;
+  readonly receiver: 'pager' | 'chat';
+  readonly groupWait: string;
+  readonly repeatInterval: string;
+}
+
+const DEFAULT_ROUTES: readonly GrafanaSeverityRoute[] = [
+  { severity: 'critical', receiver: 'pager', groupWait: '30s', repeatInterval: '1h' },
+  { severity: 'warning', receiver: 'chat', groupWait: '1m', repeatInterval: '12h' },
+  { severity: 'info', receiver: 'chat', groupWait: '1m', repeatInterval: '24h' },
+];
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -110,24 +130,20 @@ export class GrafanaAlerting extends Construct {
       dependsOn: [this.messageTemplate],
     }));
 
-    const route = (severity: string, contactPoint: ContactPoint, repeatInterval: string): NotificationPolicyPolicy => ({
-      matcher: [{ label: 'severity', match: '=', value: severity }],
-      contactPoint: contactPoint.name,
+    const contactPoints = { pager: this.criticalContactPoint, chat: this.warningContactPoint };
+    const route = (r: GrafanaSeverityRoute): NotificationPolicyPolicy => ({
+      matcher: [{ label: 'severity', match: '=', value: r.severity }],
+      contactPoint: contactPoints[r.receiver].name,
       groupBy,
-      groupWait: severity === 'critical' ? '30s' : '1m',
-      repeatInterval,
+      groupWait: r.groupWait,
+      repeatInterval: r.repeatInterval,
     });
+    const root = props.rootTimings ?? { groupWait: '1m', groupInterval: '5m', repeatInterval: '12h' };
     this.notificationPolicy = keepId(new NotificationPolicy(this, 'notification-policy', {
       contactPoint: this.warningContactPoint.name,
       groupBy,
-      groupWait: '1m',
-      groupInterval: '5m',
-      repeatInterval: '12h',
-      policy: [
-        route('critical', this.criticalContactPoint, '1h'),
-        route('warning', this.warningContactPoint, '12h'),
-        route('info', this.warningContactPoint, '24h'),
-      ],
+      ...root,
+      policy: (props.routes ?? DEFAULT_ROUTES).map(route),
     }));
   }
 }

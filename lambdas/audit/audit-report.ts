@@ -3,6 +3,7 @@
  * reclaimed, how far the pass got and the quota readings. `AuditTally` accumulates it batch by batch.
  */
 import { FINDING_KINDS, type FindingKind, type OrphanReason, type Verdict } from './key-classifier';
+import type { EntryTotals } from './audit-state';
 import type { QuotaReading } from './upstash-usage';
 
 export interface FindingCount {
@@ -58,8 +59,25 @@ export class AuditTally {
   bytesReclaimed = 0;
   readonly findings = Object.fromEntries(FINDING_KINDS.map((k) => [k, { found: 0, fixed: 0, samples: [] }])) as unknown as Record<FindingKind, FindingCount>;
   readonly orphanReasons: Partial<Record<OrphanReason, number>> = {};
+  /** Live entries per surface over the pass (this run and the runs before it). */
+  private readonly entries = new Map<string, EntryTotals>();
 
   constructor(private readonly sampleSize: number) {}
+
+  /** Continues the entry totals of a pass an earlier run started. */
+  resumeEntries(saved: Readonly<Record<string, EntryTotals>> | undefined): void {
+    for (const [ns, t] of Object.entries(saved ?? {})) this.entries.set(ns, { ...t });
+  }
+
+  /** Counts a live entry of `namespace` (healthy, from a newer build, or kept and given a TTL). */
+  entry(namespace: string, bytes: number): void {
+    const t = this.entries.get(namespace) ?? { count: 0, bytes: 0 };
+    this.entries.set(namespace, { count: t.count + 1, bytes: t.bytes + bytes });
+  }
+
+  entryTotals(): Record<string, EntryTotals> {
+    return Object.fromEntries(this.entries);
+  }
 
   /** Counts a verdict; returns the finding kind when the key has a problem. */
   see(key: string, verdict: Verdict): FindingKind | undefined {

@@ -17,6 +17,22 @@ export interface AuditState {
   /** Fencing number of the lock held by the run that wrote this. */
   readonly fence: number;
   readonly updatedAtMs: number;
+  /** Live entries counted so far in this pass, per surface (published when the pass completes). */
+  readonly entries?: Readonly<Record<string, EntryTotals>>;
+}
+
+export interface EntryTotals {
+  readonly count: number;
+  readonly bytes: number;
+}
+
+function parseEntries(raw: unknown): Record<string, EntryTotals> | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const out: Record<string, EntryTotals> = {};
+  for (const [ns, v] of Object.entries(raw as Record<string, { count?: unknown; bytes?: unknown }>)) {
+    if (typeof v?.count === 'number' && typeof v.bytes === 'number') out[ns] = { count: v.count, bytes: v.bytes };
+  }
+  return out;
 }
 
 // Writes ARGV[1] unless the stored state carries a higher fence than ARGV[2].
@@ -54,7 +70,10 @@ export class AuditStateStore {
     try {
       const s = JSON.parse(String(raw)) as Partial<AuditState>;
       if (typeof s.cursor !== 'string' || !/^\d+$/.test(s.cursor) || typeof s.passStartedAtMs !== 'number') return undefined;
-      return { cursor: s.cursor, passStartedAtMs: s.passStartedAtMs, runs: Number(s.runs) || 0, fence: Number(s.fence) || 0, updatedAtMs: Number(s.updatedAtMs) || 0 };
+      return {
+        cursor: s.cursor, passStartedAtMs: s.passStartedAtMs, runs: Number(s.runs) || 0, fence: Number(s.fence) || 0,
+        updatedAtMs: Number(s.updatedAtMs) || 0, entries: parseEntries(s.entries),
+      };
     } catch {
       return undefined;
     }
@@ -63,7 +82,9 @@ export class AuditStateStore {
   /** Saves the state; false when a run with a newer lock already wrote it. */
   async save(state: AuditState): Promise<boolean> {
     // `fence` first so the script's pattern finds it before anything else.
-    const value = JSON.stringify({ fence: state.fence, cursor: state.cursor, passStartedAtMs: state.passStartedAtMs, runs: state.runs, updatedAtMs: state.updatedAtMs });
+    const value = JSON.stringify({
+      fence: state.fence, cursor: state.cursor, passStartedAtMs: state.passStartedAtMs, runs: state.runs, updatedAtMs: state.updatedAtMs, entries: state.entries,
+    });
     const res = await this.redis.eval(SAVE_FENCED, [this.key], [value, String(state.fence), String(STATE_TTL_SECONDS)]);
     return Number(res) === 1;
   }

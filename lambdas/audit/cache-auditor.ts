@@ -20,6 +20,7 @@ import { NOOP_METRICS } from '../shared/metrics/recorder';
 import { AuditStateStore, auditReportKey } from './audit-state';
 import { AuditTally, type AuditReport } from './audit-report';
 import { INSPECT_SCRIPT, inspectArgs, parseInspection } from '../maintenance/entry-inspector';
+import { evictedKeys } from './eviction-stats';
 import { deleteIfUnchanged, expireIfPersistent, type GuardedDelete, type GuardedExpire } from './guarded-fixes';
 import { classify, generationKeysOf, type ClassifierContext, type FindingKind } from './key-classifier';
 import { DATABASE_ROLES } from '../../contracts/database-roles';
@@ -98,8 +99,9 @@ export class CacheAuditor {
     const lock = await this.opts.locks.tryAcquire(auditLockKey(env), { ttlMs: budgetMs + LOCK_MARGIN_MS });
     if (!lock) return report('locked');
     try {
-      const quota = await this.readQuota(errors);
+      const [quota] = await Promise.all([this.readQuota(errors), this.readEvictions(errors)]);
       const pass = await this.scan(lock, options, dryRun, batchSize, tally, errors);
+      if (pass.complete) this.recordEntries(tally);
       const extra = { pass, quota: { source: this.opts.usage?.description, databases: quota } };
       await this.opts.guardrails.set(auditReportKey(env, dryRun), JSON.stringify(report(errors.length > 0 ? 'failed' : 'completed', extra)), { ex: REPORT_TTL_SECONDS })
         .catch((e: unknown) => { errors.push(`saving the report failed: ${(e as Error).message}`); });
@@ -119,6 +121,7 @@ export class CacheAuditor {
     let cursor = resuming ? saved.cursor : '0';
     const passStartedAtMs = resuming ? saved.passStartedAtMs : started;
     const runs = (resuming ? saved.runs : 0) + 1;
+    if (resuming) tally.resumeEntries(saved.entries);
     let lastBatchMs = 0;
     let stopped = false;
     try {
@@ -128,7 +131,7 @@ export class CacheAuditor {
         await this.audit([...new Set(keys.map(String))], options, dryRun, tally);
         cursor = String(next);
         tally.batches += 1;
-        const kept = await store.save({ cursor, passStartedAtMs, runs, fence: lock.fence, updatedAtMs: this.clock() });
+        const kept = await store.save({ cursor, passStartedAtMs, runs, fence: lock.fence, updatedAtMs: this.clock(), entries: tally.entryTotals() });
         if (!kept) {
           errors.push('a newer audit run took over the pass (lock lost); stopped');
           stopped = true;
@@ -168,6 +171,7 @@ export class CacheAuditor {
     const expires: GuardedExpire[] = [];
     for (const inspection of parseInspection(keys, rows)) {
       const verdict = classify(inspection, ctx);
+      if (verdict.kind === 'healthy' || verdict.kind === 'newer' || verdict.kind === 'no_ttl') tally.entry(this.namespaceOf(inspection.key), inspection.bytes);
       const kind = tally.see(inspection.key, verdict);
       if (!kind) continue;
       this.metrics.increment('cache_audit_findings_total', { reason: kind, outcome: 'found' });
@@ -228,6 +232,25 @@ export class CacheAuditor {
     }
     if (this.opts.memoryBudgetBytes !== undefined) this.metrics.setGauge('memory_budget_bytes', this.opts.memoryBudgetBytes);
     return ok;
+  }
+
+  /** `evicted_keys` of the cache database: the eviction-rate alert compares it with the writes. */
+  private async readEvictions(errors: string[]): Promise<void> {
+    try {
+      const evicted = await evictedKeys(this.opts.cache);
+      if (evicted !== undefined) this.metrics.setGauge('upstash_evicted_keys', evicted, { database: 'cache' });
+    } catch (e) {
+      errors.push(`evicted keys: ${(e as Error).message}`);
+    }
+  }
+
+  /** Entry count and bytes per configured surface, after a complete pass (0 for an empty surface). */
+  private recordEntries(tally: AuditTally): void {
+    const totals = tally.entryTotals();
+    for (const ns of [...this.surfaces.keys(), ...Object.keys(totals).filter((n) => !this.surfaces.has(n))]) {
+      this.metrics.setGauge('cache_entries', totals[ns]?.count ?? 0, { namespace: ns });
+      this.metrics.setGauge('cache_payload_bytes', totals[ns]?.bytes ?? 0, { namespace: ns });
+    }
   }
 
   private recordRun(r: AuditReport): void {

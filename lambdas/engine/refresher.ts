@@ -194,7 +194,9 @@ export class Refresher {
     try {
       const px = (surface.ttlSeconds + surface.staleWhileRevalidateSeconds) * 1000;
       const stored = await this.opts.call(() => this.opts.redis.eval(STORE_SCRIPT, [t.key, t.lockKey], [token, value, String(px)]));
-      return Number(stored) === 1 ? 'stored' : 'superseded';
+      if (Number(stored) !== 1) return 'superseded';
+      this.opts.metrics.increment('cache_writes_total', { namespace: surface.name });
+      return 'stored';
     } catch {
       return 'redis_unavailable';
     }

@@ -49,6 +49,25 @@ async function mismatches(expectOf: (g: KeyGroup) => 'kept' | 'deleted' | 'expir
 }
 
 const deleted = new Set(['orphan', 'oversize', 'corrupt']);
+
+/** `cache_entries` and `cache_payload_bytes` per surface: the live entries the seed holds. */
+function expectedEntries(): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const ns of ['marketing', 'api']) {
+    const live = groups.filter((g) => (g.expect === 'keep' || g.expect === 'no_ttl') && g.prefix.startsWith(`dev:${ns}:`));
+    out[ns] = [live.reduce((n, g) => n + g.count, 0), live.reduce((n, g) => n + bytesOf(g), 0)];
+  }
+  return out;
+}
+
+function entryGauges(metrics: RecordingMetrics): Record<string, [number | undefined, number | undefined]> {
+  const out: Record<string, [number | undefined, number | undefined]> = {};
+  for (const ns of ['marketing', 'api']) {
+    const entries = metrics.gauge('cache_entries', { namespace: ns });
+    if (entries !== undefined) out[ns] = [entries, metrics.gauge('cache_payload_bytes', { namespace: ns })];
+  }
+  return out;
+}
 const bytesOf = (g: KeyGroup): number => g.count * Buffer.byteLength(g.value);
 
 beforeAll(async () => {
@@ -116,6 +135,9 @@ describe('on 50,000 seeded keys with known defects', () => {
     expect(metrics.counter('cache_audit_reclaimed_bytes_total')).toBe(report.bytesReclaimed);
     expect(metrics.counter('cache_audit_keys_scanned_total')).toBe(SEED_TOTAL);
     expect(metrics.counter('cache_job_runs_total', { job: 'audit', outcome: 'success' })).toBe(1);
+    expect(entryGauges(metrics)).toEqual(expectedEntries());
+    const evicted = Number(/^evicted_keys:(\d+)/m.exec(await conn.info('stats'))?.[1]);
+    expect(metrics.gauge('upstash_evicted_keys', { database: 'cache' })).toBe(evicted);
 
     // Idempotent: the next pass finds only what it was told not to delete, and deletes it when told.
     const again = await auditor().run({ budgetMs: 60_000, batchSize: 2000, deleteMalformed: true });
@@ -126,7 +148,8 @@ describe('on 50,000 seeded keys with known defects', () => {
 
   test('a run stops at its time budget and the next resumes from the saved cursor', async () => {
     // Budget 0: exactly one batch, then stop.
-    const first = await auditor().run({ budgetMs: 0, batchSize: 2000 });
+    const firstMetrics = new RecordingMetrics();
+    const first = await auditor(firstMetrics).run({ budgetMs: 0, batchSize: 2000 });
     expect(first.status).toBe('completed');
     expect(first.batches).toBe(1);
     expect(first.pass).toMatchObject({ complete: false, runs: 1 });
@@ -134,12 +157,16 @@ describe('on 50,000 seeded keys with known defects', () => {
     const saved = JSON.parse(String(await guardrails.redis.get(auditStateKey('dev', false)))) as { cursor: string };
     expect(saved.cursor).toBe(first.pass?.cursor);
 
-    const second = await auditor().run({ budgetMs: 60_000, batchSize: 2000 });
+    const secondMetrics = new RecordingMetrics();
+    const second = await auditor(secondMetrics).run({ budgetMs: 60_000, batchSize: 2000 });
     expect(second.pass).toMatchObject({ complete: true, cursor: '0', runs: 2, startedAt: first.pass?.startedAt });
     // Resumed, not restarted: together the two runs saw every key once.
     expect(first.scanned + second.scanned).toBe(SEED_TOTAL);
     const sum = (k: 'no_ttl' | 'orphan' | 'oversize' | 'corrupt') => first.findings[k].fixed + second.findings[k].fixed;
     expect([sum('no_ttl'), sum('orphan'), sum('oversize'), sum('corrupt')]).toEqual([1000, 2300, 50, 110]);
+    // Entry gauges wait for the whole pass: the first run published none, the second the pass's totals.
+    expect(entryGauges(firstMetrics)).toEqual({});
+    expect(entryGauges(secondMetrics)).toEqual(expectedEntries());
     expect(await mismatches((g) => (deleted.has(g.expect) ? 'deleted' : g.expect === 'no_ttl' ? 'expired' : 'kept'))).toEqual([]);
   });
 

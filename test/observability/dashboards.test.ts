@@ -84,7 +84,7 @@ describe('dashboards (grafana-foundation-sdk)', () => {
     const titles = dashboards.flatMap((d) => panels(d).map((p) => p.title));
     for (const title of ['Hit rate', 'Hit rate per surface', 'Reads by outcome', 'Origin calls', 'Latency p50 / p95 / p99', 'Error rate',
       '429s by bucket', 'Invalidations by kind', 'Backpressure', 'Admin auth failures', 'Monthly requests vs quota', 'Monthly bandwidth',
-      'Storage', 'Invocations (Sum)', 'Errors (Sum)', 'Throttles (Sum)', 'Duration (p99)']) {
+      'Storage', 'Evicted share of writes', 'Entries per surface', 'Payload bytes per surface', 'Invocations (Sum)', 'Errors (Sum)', 'Throttles (Sum)', 'Duration (p99)']) {
       expect(titles).toContain(title);
     }
     const exprs = JSON.stringify(dashboards[0]);
