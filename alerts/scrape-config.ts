@@ -46,3 +46,40 @@ export function renderPrometheusConfig(env: EnvironmentConfig): string {
     + `# Prometheus for ${env.name}: scrapes /metrics (fleet-wide totals) and loads the alert rules next to this file.\n`
     + stringify(prometheusConfig(env), { lineWidth: 0 });
 }
+
+export interface LocalPrometheusOptions {
+  /** `host:port` of the dev server. */
+  readonly target: string;
+  /** File holding the admin token `/metrics` asks for. */
+  readonly tokenFile: string;
+  /** `host:port` of Alertmanager. */
+  readonly alertmanager: string;
+  /** Scrape and evaluation interval. @default 60 (as deployed) */
+  readonly intervalSeconds?: number;
+  /** @default 'dev' */
+  readonly environment?: string;
+}
+
+/**
+ * The local monitoring stack's Prometheus: the deployed scrape job (same job name, labels and
+ * `honor_labels`) pointed at the dev server over plain HTTP, and alerts sent to a local Alertmanager.
+ */
+export function localPrometheusConfig(opts: LocalPrometheusOptions): Record<string, unknown> {
+  const interval = `${opts.intervalSeconds ?? 60}s`;
+  const timeout = `${Math.min(10, opts.intervalSeconds ?? 60)}s`;
+  return {
+    global: { scrape_interval: interval, evaluation_interval: interval },
+    rule_files: [RULES_FILE],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [opts.alertmanager] }] }] },
+    scrape_configs: [{
+      job_name: OBSERVABILITY.scrapeJob,
+      scheme: 'http',
+      metrics_path: '/metrics',
+      scrape_interval: interval,
+      scrape_timeout: timeout,
+      honor_labels: true,
+      authorization: { type: 'Bearer', credentials_file: opts.tokenFile },
+      static_configs: [{ targets: [opts.target], labels: { environment: opts.environment ?? 'dev' } }],
+    }],
+  };
+}

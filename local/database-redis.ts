@@ -6,15 +6,20 @@
 import type { EvictionSettings } from './eviction';
 import { startRedisServer, type RedisProcess } from './redis-process';
 
-/** Stops what it started through `cleanups` (pushed in start order). */
-export async function startDatabaseRedis(existing: string | undefined, eviction: EvictionSettings | undefined, stack: (() => Promise<unknown>)[]):
-  Promise<{ cache: string; guardrails: string }> {
+/**
+ * Stops what it started through `cleanups` (pushed in start order); `started` receives each
+ * redis-server it starts (fault drills stop and restart them).
+ */
+export async function startDatabaseRedis(
+  existing: string | undefined, eviction: EvictionSettings | undefined, stack: (() => Promise<unknown>)[], started: RedisProcess[] = [],
+): Promise<{ cache: string; guardrails: string }> {
   if (existing && eviction) {
     throw new Error('--cache-maxmemory starts its own redis-servers (the guardrails database must not evict): unset REDIS_URL');
   }
   if (existing) return { cache: existing, guardrails: existing };
   const start = async (opts: Parameters<typeof startRedisServer>[0]): Promise<string> => {
     const redis: RedisProcess = await startRedisServer(opts);
+    started.push(redis);
     stack.push(() => redis.stop());
     return redis.url;
   };

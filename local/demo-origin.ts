@@ -12,6 +12,8 @@ export interface DemoOrigin {
   readonly url: string;
   /** Requests served since start. */
   requests(): number;
+  /** Answers every request with `status` from now on (an origin outage); `undefined` heals it. */
+  setFailure(status: number | undefined): void;
   close(): Promise<void>;
 }
 
@@ -66,8 +68,14 @@ function render(path: string, query: URLSearchParams, lang: string, served: numb
 
 export async function startDemoOrigin(opts: DemoOriginOptions = {}): Promise<DemoOrigin> {
   let served = 0;
+  let failure: number | undefined;
   const server = createServer((req, res) => {
     served += 1;
+    if (failure !== undefined) {
+      res.writeHead(failure, { 'content-type': 'text/plain' });
+      res.end('demo origin failure\n');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://origin');
     const wanted = String(req.headers['accept-language'] ?? '').split(',')[0]?.trim() ?? '';
     const lang = /^[a-z]{2}(-[A-Za-z]{2})?$/.test(wanted) ? wanted : 'en';
@@ -84,6 +92,10 @@ export async function startDemoOrigin(opts: DemoOriginOptions = {}): Promise<Dem
   return {
     url: `http://127.0.0.1:${port}`,
     requests: () => served,
+    setFailure: (status) => {
+      if (status !== undefined && !(Number.isInteger(status) && status >= 400 && status <= 599)) throw new RangeError(`failure status must be 400 to 599, got ${status}`);
+      failure = status;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

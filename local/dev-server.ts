@@ -20,9 +20,12 @@ import { createCacheFunction } from '../lambdas/cache/handler';
 import { checkApiToken, generateApiToken } from '../lambdas/shared/api-tokens';
 import { encodeBody, jsonError, type HttpResult } from '../lambdas/shared/http';
 import { originOverrideVariable } from '../lambdas/shared/runtime-environment';
+import { installTracing } from '../lambdas/shared/tracing';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin';
 import { evictionFromArgs, type EvictionSettings } from './eviction';
 import { startDatabaseRedis } from './database-redis';
+import { startMonitoringStack, type MonitoringStack } from './monitoring-stack';
+import type { RedisProcess } from './redis-process';
 import { startUpstashServer, type LocalUpstashServer } from './upstash-server';
 
 export interface DevServerOptions {
@@ -60,6 +63,8 @@ export interface DevServer {
   readonly readToken: string;
   /** The demo origin, e.g. to count its requests. */
   readonly demoOrigin: DemoOrigin;
+  /** The redis-servers it started (none with `REDIS_URL`), for fault drills that stop them. */
+  readonly redisProcesses: readonly RedisProcess[];
   /** The local Upstash servers, for tests that look inside Redis. */
   readonly upstash: { readonly cache: LocalUpstashServer; readonly guardrails: LocalUpstashServer };
   /** The Redis behind each database (the same URL unless `cacheEviction` is set). */
@@ -172,11 +177,12 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const metricsToken = checkApiToken(opts.metricsToken ?? (env.METRICS_TOKEN || generateApiToken()), 'METRICS_TOKEN');
   const readToken = checkApiToken(opts.readToken ?? (env.READ_TOKEN || generateApiToken()), 'READ_TOKEN');
   const stack: (() => Promise<unknown>)[] = [];
+  const redisProcesses: RedisProcess[] = [];
   const close = async (): Promise<void> => {
     while (stack.length > 0) await stack.pop()?.().catch(() => undefined);
   };
   try {
-    const redisUrls = await startDatabaseRedis(opts.redisUrl ?? env.REDIS_URL, opts.cacheEviction, stack);
+    const redisUrls = await startDatabaseRedis(opts.redisUrl ?? env.REDIS_URL, opts.cacheEviction, stack, redisProcesses);
     const [cache, guardrails, demoOrigin] = await Promise.all([
       startUpstashServer({ redisUrl: redisUrls.cache, db: CACHE_DB }),
       startUpstashServer({ redisUrl: redisUrls.guardrails, db: GUARDRAILS_DB }),
@@ -202,8 +208,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       origins[surface.name] = env[name] || `${demoOrigin.url}/${surface.name}`;
       functionEnv[name] = origins[surface.name];
     }
-    if (env.MAX_INFLIGHT) functionEnv.MAX_INFLIGHT = env.MAX_INFLIGHT;
-    if (env.READ_REQUIRES_AUTH) functionEnv.READ_REQUIRES_AUTH = env.READ_REQUIRES_AUTH;
+    for (const name of ['MAX_INFLIGHT', 'READ_REQUIRES_AUTH', 'METRICS_FLUSH_INTERVAL_MS'] as const) if (env[name]) functionEnv[name] = env[name];
     const [cacheFunction, adminFunction] = await Promise.all([createCacheFunction({ env: functionEnv }), createAdminFunction({ env: functionEnv, allowLoopbackClients: true })]);
 
     const functions: Readonly<Record<RouteFunction, LambdaFunction>> = { cache: cacheFunction, admin: adminFunction };
@@ -261,6 +266,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       metricsToken,
       readToken,
       demoOrigin,
+      redisProcesses,
       upstash: { cache, guardrails },
       redisUrls,
       origins,
@@ -272,8 +278,21 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   }
 }
 
-async function runFromCommandLine(): Promise<void> {
-  const dev = await startDevServer({ port: parsePort(process.env.PORT), cacheEviction: evictionFromArgs(process.argv.slice(2), 'cache-') });
+function parseTimeScale(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 1;
+  const scale = Number(raw);
+  if (!(scale > 0 && scale <= 1)) throw new Error(`MONITORING_TIME_SCALE must be a number in (0, 1], got "${raw}"`);
+  return scale;
+}
+
+async function runFromCommandLine(argv: readonly string[]): Promise<void> {
+  const monitoring = argv.includes('--monitoring');
+  const timeScale = parseTimeScale(process.env.MONITORING_TIME_SCALE);
+  installTracing({ env: process.env });
+  const dev = await startDevServer({
+    port: parsePort(process.env.PORT),
+    cacheEviction: evictionFromArgs(argv.filter((a) => a !== '--monitoring'), 'cache-'),
+  });
   const example = `${dev.url}/c/marketing/blog/hello-world`;
   const lines = [
     `dev server: ${dev.url}`,
@@ -288,23 +307,35 @@ async function runFromCommandLine(): Promise<void> {
     `  curl -si ${example} | grep -i x-cache     # MISS, then HIT`,
     `  export CACHE_ADMIN_URL=${dev.url} CACHE_ADMIN_TOKEN=${dev.adminTokenGenerated ? dev.adminToken : '$ADMIN_TOKEN'}`,
     '  npm run cache:invalidate -- --key dev:marketing:blog.hello-world:default',
-    '',
-    'Ctrl-C stops everything.',
   ];
+  let stack: MonitoringStack | undefined;
+  if (monitoring) {
+    stack = await startMonitoringStack({ metricsUrl: dev.url, adminToken: dev.adminToken, timeScale, print: (line) => process.stdout.write(`${line}\n`) })
+      .catch(async (e: unknown) => {
+        await dev.close();
+        throw e;
+      });
+    lines.push(
+      '',
+      `monitoring: Prometheus ${stack.prometheusUrl} (graphs: /graph, alerts: /alerts; scrape and evaluation every ${stack.intervalSeconds} s)`,
+      `  Alertmanager ${stack.alertmanagerUrl}; on-call stand-ins print below as [pager] (critical) and [chat] (warning)`,
+    );
+  }
+  lines.push('', 'Ctrl-C stops everything.');
   process.stdout.write(`${lines.join('\n')}\n`);
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`${signal}: stopping\n`);
-    void dev.close().then(() => process.exit(0));
+    void Promise.resolve(stack?.close()).then(() => dev.close()).then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
 if (require.main === module) {
-  runFromCommandLine().catch((error: unknown) => {
+  runFromCommandLine(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`dev server failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });

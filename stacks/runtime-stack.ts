@@ -23,6 +23,17 @@ export interface RuntimeStackProps extends PlatformStackProps {
 export type RuntimeFunctionName = Exclude<FunctionName, 'rotation'>;
 
 /**
+ * The ADOT collector layer (arm64): a Lambda extension receiving OTLP on localhost:4318 and
+ * forwarding traces to X-Ray. Pinned; the README says why the SDK-plus-collector setup was chosen.
+ */
+export function adotCollectorLayerArn(region: string): string {
+  return `arn:aws:lambda:${region}:901920570463:layer:aws-otel-collector-arm64-ver-0-102-1:1`;
+}
+
+/** Functions that create spans of their own; the others keep Lambda's own X-Ray segments. */
+const SPAN_EXPORTING_FUNCTIONS: readonly RuntimeFunctionName[] = ['cache', 'admin'];
+
+/**
  * `<env>-runtime`: the cache engine and admin functions behind one HTTP API, the warmup and audit
  * jobs on EventBridge Scheduler, each function with its own role reading only the secrets it needs.
  * Alarms and dashboards on these resources are the observability stack's.
@@ -52,6 +63,7 @@ export class RuntimeStack extends PlatformStack {
         logRetentionDays: env.logRetentionDays,
         logEncryptionKey: secrets.key,
         environment: { CACHE_ENV: env.name },
+        tracing: SPAN_EXPORTING_FUNCTIONS.includes(name) ? { collectorLayerArn: adotCollectorLayerArn(env.aws.region) } : undefined,
       });
       for (const [secret, envVar] of reads) {
         secret.grantRead(f);

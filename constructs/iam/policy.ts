@@ -15,7 +15,7 @@ export interface PolicyStatement {
  * Actions that AWS does not scope to a resource, so `*` is their only valid resource. Everything
  * else, above all Secrets Manager and KMS, must name its resources.
  */
-export const UNSCOPED_ACTIONS: ReadonlySet<string> = new Set(['secretsmanager:GetRandomPassword']);
+export const UNSCOPED_ACTIONS: ReadonlySet<string> = new Set(['secretsmanager:GetRandomPassword', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
 
 /** Throws when a statement is empty or uses `*` where a resource could be named. */
 export function validateStatement(where: string, s: PolicyStatement): void {

@@ -44,13 +44,30 @@ export interface BundledFunctionProps {
   readonly logEncryptionKey?: KmsKey;
   /** Environment variables (more can be added with `addEnvironment`). @default - none */
   readonly environment?: Readonly<Record<string, string>>;
+  /** Tracing: X-Ray active tracing always; the function's own spans when a collector layer is given. @default - active tracing, no collector */
+  readonly tracing?: FunctionTracingProps;
 }
 
+export interface FunctionTracingProps {
+  /**
+   * ARN of an OpenTelemetry collector Lambda layer (the ADOT collector, which forwards OTLP to
+   * X-Ray). With it the function's OpenTelemetry SDK exports its spans over OTLP/HTTP to
+   * `localhost:4318` (`CACHE_TRACING=otlp`, see lambdas/shared/tracing.ts).
+   * @default - none: only the segments Lambda's active tracing records itself
+   */
+  readonly collectorLayerArn?: string;
+}
+
+/** Port of the collector layer's OTLP/HTTP receiver. */
+export const OTLP_HTTP_ENDPOINT = 'http://localhost:4318';
+const LAYER_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/;
+
 /**
- * A Node.js 22 arm64 Lambda whose code is bundled by esbuild at synth time into a deterministic,
- * content-addressed zip, with its own role (logs to its own log group only), a log group with
- * retention. Resources grant to it (`secret.grantRead(fn)`: it is an `IGrantable`); it grants
- * invoking itself (`grantInvoke`).
+ * A Node.js arm64 Lambda whose code is bundled by esbuild at synth time into a deterministic,
+ * content-addressed zip, with its own role (logs to its own log group only, X-Ray segments), a log
+ * group with retention, and X-Ray active tracing (plus an OpenTelemetry collector layer on request).
+ * Resources grant to it (`secret.grantRead(fn)`: it is an `IGrantable`); it grants invoking itself
+ * (`grantInvoke`).
  */
 export class BundledFunction extends Construct implements IGrantable {
   readonly function: LambdaFunction;
@@ -81,6 +98,10 @@ export class BundledFunction extends Construct implements IGrantable {
     if (props.reservedConcurrency !== undefined && !(Number.isInteger(props.reservedConcurrency) && props.reservedConcurrency >= 0)) {
       throw new Error(`BundledFunction ${name}: reservedConcurrency must be an integer >= 0, got ${props.reservedConcurrency}`);
     }
+    const collectorLayerArn = props.tracing?.collectorLayerArn;
+    if (collectorLayerArn !== undefined && !Token.isUnresolved(collectorLayerArn) && !LAYER_ARN.test(collectorLayerArn)) {
+      throw new Error(`BundledFunction ${name}: tracing.collectorLayerArn "${collectorLayerArn}" is not a Lambda layer version ARN`);
+    }
     const handlerExport = props.handlerExport ?? 'handler';
     if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(handlerExport)) {
       throw new Error(`BundledFunction ${name}: handlerExport "${handlerExport}" is not an identifier`);
@@ -110,6 +131,16 @@ export class BundledFunction extends Construct implements IGrantable {
       { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${this.logGroup.arn}:*`] },
     ]);
 
+    // X-Ray accepts no resource-level permissions for writing segments: `*` is the only resource.
+    const xray = this.role.addPolicy('xray', [
+      { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] },
+    ]);
+    if (collectorLayerArn) {
+      this.addEnvironment('CACHE_TRACING', 'otlp');
+      this.addEnvironment('OTEL_EXPORTER_OTLP_ENDPOINT', OTLP_HTTP_ENDPOINT);
+      this.addEnvironment('OTEL_SERVICE_NAME', name);
+    }
+
     this.function = new LambdaFunction(this, 'function', {
       functionName: name,
       description: props.description,
@@ -128,7 +159,9 @@ export class BundledFunction extends Construct implements IGrantable {
         variables: Lazy.anyValue({ produce: () => ({ ...this.variables }) }) as unknown as Record<string, string>,
       },
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
-      dependsOn: [this.logGroup, logs],
+      tracingConfig: { mode: 'Active' },
+      layers: collectorLayerArn ? [collectorLayerArn] : undefined,
+      dependsOn: [this.logGroup, logs, xray],
     });
   }
 

@@ -1,3 +1,4 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Redis } from '@upstash/redis';
 import type { SurfaceConfig } from '../../config/types';
 import type { InvalidationDatabases } from '../engine/cache-state';
@@ -78,6 +79,8 @@ export interface CacheInvalidationManagerOptions {
  * as bounded `SCAN` + `UNLINK` batches. Bad input throws before Redis is touched; a Redis failure
  * throws `RedisUnavailableError`, so no partial work is ever reported as done.
  */
+const tracer = trace.getTracer('cache-admin');
+
 export class CacheInvalidationManager {
   private readonly surfaceNames: readonly string[];
   private readonly metrics: MetricsRecorder;
@@ -89,7 +92,30 @@ export class CacheInvalidationManager {
     this.limits = { ...DEFAULT_PREFIX_PURGE_LIMITS, ...options.prefixPurge };
   }
 
+  /** Runs one invalidation in a `cache.invalidate` span carrying its kind, surface and outcome. */
   invalidate(request: InvalidateRequest): Promise<InvalidationOutcome> {
+    return tracer.startActiveSpan('cache.invalidate', async (span) => {
+      span.setAttribute('cache.invalidation.kind', request.kind);
+      if (request.kind === 'surface') span.setAttribute('cache.namespace', request.surface);
+      try {
+        const outcome = await this.dispatch(request);
+        span.setAttribute('cache.outcome', 'invalidated');
+        span.setAttribute('cache.invalidation.deleted', outcome.deleted);
+        span.setAttribute('cache.invalidation.bumped', outcome.bumped.length);
+        const surfaces = [...new Set(outcome.bumped.map((b) => b.surface))];
+        if (request.kind !== 'surface' && surfaces.length === 1) span.setAttribute('cache.namespace', surfaces[0] as string);
+        return outcome;
+      } catch (e) {
+        span.setAttribute('cache.outcome', e instanceof RedisUnavailableError ? 'redis_unavailable' : 'refused');
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+        throw e;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private dispatch(request: InvalidateRequest): Promise<InvalidationOutcome> {
     switch (request.kind) {
       case 'keys':
         return this.invalidateKeys(request.keys);

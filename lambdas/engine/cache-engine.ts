@@ -99,6 +99,7 @@ export class CacheEngine {
     const surface = this.surfaces.get(req.surface);
     trace.setAttribute('cache.namespace', surface ? surface.name : 'unknown');
     if (!surface) {
+      trace.setAttribute('cache.outcome', 'unknown_surface');
       return jsonError(404, 'unknown_surface', `surface "${req.surface.slice(0, 64)}" is not configured; known: ${[...this.surfaces.keys()].join(', ')}`);
     }
     const headers = lowercaseHeaders(req.headers);
@@ -117,12 +118,17 @@ export class CacheEngine {
       : [undefined, await this.lookup(target)];
     const decision = exact ? checked : await this.originBoundLimit(surface, req, headers, trace, target, state);
     await observed;
-    if (decision && !decision.allowed) return rateLimitedResponse(decision);
+    if (decision) trace.setAttribute('rateLimit.outcome', decision.outcome);
+    if (decision && !decision.allowed) {
+      trace.setAttribute('cache.outcome', 'rate_limited');
+      return rateLimitedResponse(decision);
+    }
 
     const outcome = await this.decide(target, state, deadline);
     const xcache = outcome.kind === 'serve' ? outcome.served.xcache : outcome.xcache;
     trace.setAttribute('cache.hit', xcache === 'HIT' || xcache === 'STALE');
     trace.setAttribute('cache.status', xcache);
+    trace.setAttribute('cache.outcome', outcome.kind === 'origin_failed' ? 'origin_failed' : xcache);
     this.countServed(surface.name, xcache, outcome.kind === 'serve' ? outcome.served.bypassReason : undefined);
     if (outcome.kind === 'origin_failed') {
       return jsonError(502, outcome.code ?? 'origin_unavailable', outcome.message, { ...decision?.headers, 'x-cache': outcome.xcache });

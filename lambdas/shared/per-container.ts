@@ -1,5 +1,6 @@
 import { jsonError, type HttpEvent, type HttpResult } from './http';
 import { functionLogger } from './logger';
+import { installTracing, traced } from './tracing';
 
 type HttpFunction = (event: HttpEvent) => Promise<HttpResult>;
 
@@ -21,12 +22,18 @@ export function perContainer<T>(build: () => Promise<T>): () => Promise<T> {
 /**
  * The Lambda entry point of an HTTP function built per container: the HTTP API's request id is the
  * correlation id of the function's log lines; a build failure (missing configuration, unreadable
- * secret) answers 503 JSON and is logged, never a stack trace.
+ * secret) answers 503 JSON and is logged, never a stack trace. Each invocation runs under its
+ * caller's trace and flushes its spans before answering.
  */
 export function httpHandler(name: string, build: () => Promise<HttpFunction>): HttpFunction {
-  const fn = perContainer(build);
+  const fn = perContainer(async () => {
+    // Once per container, from CACHE_TRACING (set with the collector layer by the runtime stack).
+    installTracing();
+    return build();
+  });
   const logger = functionLogger(name);
-  return async (event) => {
+  return (event) => traced(event.headers, () => answer(event));
+  async function answer(event: HttpEvent): Promise<HttpResult> {
     logger.setCorrelationId(event.requestContext?.requestId);
     let ready: HttpFunction;
     try {
@@ -36,5 +43,5 @@ export function httpHandler(name: string, build: () => Promise<HttpFunction>): H
       return jsonError(503, 'not_configured', `the ${name} function is not configured; see its logs`);
     }
     return ready(event);
-  };
+  }
 }

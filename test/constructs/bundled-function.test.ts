@@ -23,9 +23,29 @@ describe('BundledFunction', () => {
     expect(inventory(synth(stack))).toEqual([
       'aws_cloudwatch_log_group x1', // the function's own log group, with retention
       'aws_iam_role x1', // execution role, assumable by Lambda only
-      'aws_iam_role_policy x1', // write to that log group only
+      'aws_iam_role_policy x2', // write to that log group only; X-Ray segments (active tracing)
       'aws_lambda_function x1',
     ]);
+  });
+
+  it('traces actively, and with a collector layer exports its own spans over OTLP to it', () => {
+    const layer = 'arn:aws:lambda:eu-central-1:901920570463:layer:aws-otel-collector-arm64-ver-0-102-1:1';
+    const plain = onlyResource(synth(make().stack), 'aws_lambda_function');
+    expect([plain.tracing_config, plain.layers, plain.environment]).toEqual([{ mode: 'Active' }, undefined, { variables: {} }]);
+
+    const { stack } = make({ tracing: { collectorLayerArn: layer } });
+    const s = synth(stack);
+    const lambda = onlyResource(s, 'aws_lambda_function');
+    expect(lambda.tracing_config).toEqual({ mode: 'Active' });
+    expect(lambda.layers).toEqual([layer]);
+    expect(lambda.environment).toEqual({
+      variables: { CACHE_TRACING: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318', OTEL_SERVICE_NAME: 'clarivum-test-echo' },
+    });
+    const xray = inlinePolicies(s).find((p) => p.name === 'xray')!;
+    expect(xray.statements).toEqual([{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }]);
+    expect(leastPrivilegeViolations(inlinePolicies(s))).toEqual([]);
+    expect(() => make({ tracing: { collectorLayerArn: 'otel-collector' } }))
+      .toThrow('BundledFunction clarivum-test-echo: tracing.collectorLayerArn "otel-collector" is not a Lambda layer version ARN');
   });
 
   it('synthesizes in any scope (Testing.synthScope)', () => {

@@ -3,6 +3,7 @@ import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
 import { SchedulerSchedule } from '@cdktn/provider-aws/lib/scheduler-schedule';
 import { deploymentOf, environment } from '../../config';
 import { SECRET_ID_ENV } from '../../contracts/secrets';
+import { adotCollectorLayerArn } from '../../stacks/runtime-stack';
 import { inlinePolicies, inventory, ref, resources } from '../support/cdk-test-kit';
 import { synthesizeApp } from './synthesized-app';
 
@@ -39,7 +40,7 @@ describe('<env>-runtime', () => {
       'aws_cloudwatch_log_group x5', // four functions + access logs
       'aws_iam_policy x1', // execute-api:Invoke on the admin routes, for operator roles (IAM authorization)
       'aws_iam_role x5', // four functions + scheduler
-      'aws_iam_role_policy x19', // logs x4, secret reads x12, scheduler: invoke x2 + dead letters
+      'aws_iam_role_policy x23', // logs x4, X-Ray x4, secret reads x12, scheduler: invoke x2 + dead letters
       'aws_lambda_function x4',
       'aws_lambda_permission x2', // API Gateway → cache, admin
       'aws_scheduler_schedule x2', // warmup, audit
@@ -110,8 +111,9 @@ describe('<env>-runtime', () => {
       ((resources(s, 'aws_lambda_function')[Object.keys(resources(s, 'aws_lambda_function')).find((k) => k.startsWith(`${name}_`))!]
         .environment as { variables: Record<string, string> }).variables);
     // Each kind of token goes only to the function that checks it: the cache function never learns of the admin token.
-    expect(Object.keys(vars('cache')).sort()).toEqual(['CACHE_ENV', SECRET_ID_ENV.readToken, SECRET_ID_ENV.metricsToken, SECRET_ID_ENV.cache, SECRET_ID_ENV.guardrails].sort());
-    expect(Object.keys(vars('admin')).sort()).toEqual(['CACHE_ENV', SECRET_ID_ENV.adminToken, SECRET_ID_ENV.cache, SECRET_ID_ENV.guardrails].sort());
+    const tracing = ['CACHE_TRACING', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME'];
+    expect(Object.keys(vars('cache')).sort()).toEqual(['CACHE_ENV', ...tracing, SECRET_ID_ENV.readToken, SECRET_ID_ENV.metricsToken, SECRET_ID_ENV.cache, SECRET_ID_ENV.guardrails].sort());
+    expect(Object.keys(vars('admin')).sort()).toEqual(['CACHE_ENV', ...tracing, SECRET_ID_ENV.adminToken, SECRET_ID_ENV.cache, SECRET_ID_ENV.guardrails].sort());
     expect(Object.keys(vars('warmup')).sort()).toEqual(['CACHE_ENV', SECRET_ID_ENV.cache, SECRET_ID_ENV.guardrails].sort());
     expect(Object.keys(vars('audit')).sort()).toEqual([
       'CACHE_ENV', 'DEVELOPER_API_SECRET_ID', 'UPSTASH_CACHE_DATABASE_ID', 'UPSTASH_GUARDRAILS_DATABASE_ID',
@@ -122,6 +124,19 @@ describe('<env>-runtime', () => {
     expect(vars('audit').UPSTASH_CACHE_DATABASE_ID)
       .toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-data\.outputs\.[\w-]+database_id\}$/);
     expect(s.text).not.toMatch(/arn:aws:secretsmanager/); // never a copy-pasted ARN
+  });
+
+  it('traces every function actively; cache and admin export their spans to the ADOT collector layer of their region', () => {
+    const fns = resources(s, 'aws_lambda_function');
+    const byName = (name: string) => fns[Object.keys(fns).find((k) => k.startsWith(`${name}_`))!];
+    for (const name of ['cache', 'admin', 'warmup', 'audit']) expect([name, byName(name).tracing_config]).toEqual([name, { mode: 'Active' }]);
+    const layer = adotCollectorLayerArn(env.aws.region);
+    expect(layer).toMatch(new RegExp(`^arn:aws:lambda:${env.aws.region}:\\d{12}:layer:aws-otel-collector-arm64-ver-[\\d-]+:\\d+$`));
+    expect(['cache', 'admin', 'warmup', 'audit'].map((n) => byName(n).layers)).toEqual([[layer], [layer], undefined, undefined]);
+    expect((byName('cache').environment as { variables: Record<string, string> }).variables.CACHE_TRACING).toBe('otlp');
+    const xray = inlinePolicies(s).filter((p) => p.name === 'xray');
+    expect(xray).toHaveLength(4);
+    for (const p of xray) expect(p.statements).toEqual([{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }]);
   });
 
   it('each function reads only the secrets it needs (the audit also the Developer API key, for usage stats)', () => {

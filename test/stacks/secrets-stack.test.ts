@@ -18,7 +18,7 @@ describe('<env>-secrets', () => {
     expect(inventory(s)).toEqual([
       'aws_cloudwatch_log_group x1', // rotation function logs
       'aws_iam_role x1', // rotation function role
-      'aws_iam_role_policy x5', // logs, read developer API key, rotate cache, rotate guardrails, read guardrails (metrics)
+      'aws_iam_role_policy x6', // logs, X-Ray, read developer API key, rotate cache, rotate guardrails, read guardrails (metrics)
       'aws_kms_alias x1',
       'aws_kms_key x1', // one customer managed key for the environment's secrets
       'aws_lambda_function x1', // the rotation function
@@ -101,7 +101,7 @@ describe('<env>-secrets', () => {
   it('gives the rotation function the rotation rights on the rotated secrets and read-only access to the API key', () => {
     const policies = inlinePolicies(s);
     expect(policies.map((p) => p.name).sort()).toEqual([
-      'logs', 'read-developer-api-key', 'read-guardrails-credentials', 'rotate-cache-credentials', 'rotate-guardrails-credentials',
+      'logs', 'read-developer-api-key', 'read-guardrails-credentials', 'rotate-cache-credentials', 'rotate-guardrails-credentials', 'xray',
     ]);
     const read = policies.find((p) => p.name === 'read-developer-api-key')!;
     expect(read.statements[0]).toEqual({

@@ -6,6 +6,7 @@
 import { AwsProvider } from '@cdktn/provider-aws/lib/provider';
 import { TerraformStack, Testing, type App, type TerraformResource } from 'cdktn';
 import type {} from 'cdktn/lib/testing/adapters/jest';
+import { UNSCOPED_ACTIONS } from '../../constructs/iam/policy';
 
 Testing.setupJest();
 
@@ -83,7 +84,7 @@ export function leastPrivilegeViolations(policies: readonly InlinePolicy[]): str
       const actions = asList(st.Action);
       const res = asList(st.Resource);
       for (const a of actions) if (a === '*' || a.endsWith(':*')) problems.push(`${p.name}: action ${a}`);
-      if (res.some((r) => r === '*' || r.endsWith(':*:*')) && actions.some((a) => a !== 'secretsmanager:GetRandomPassword')) {
+      if (res.some((r) => r === '*' || r.endsWith(':*:*')) && actions.some((a) => !UNSCOPED_ACTIONS.has(a))) {
         problems.push(`${p.name}: wildcard resource for ${actions.join(',')}`);
       }
       if (actions.some((a) => a.startsWith('kms:')) && !st.Condition?.StringEquals?.['kms:ViaService']) {
