@@ -1,8 +1,10 @@
 /**
  * A local stand-in for the Upstash Developer API (`https://api.upstash.com`), enough for token
- * rotation: `POST /v2/redis/reset-password/{id}` gives the local Upstash server new standard and
- * read-only tokens (the old ones get 401 at once, as on Upstash) and `GET /v2/redis/database/{id}`
- * answers the database with its current tokens. Basic auth `email:api_key`. The real API is a cloud
+ * rotation and the audit's quota reading: `POST /v2/redis/reset-password/{id}` gives the local
+ * Upstash server new standard and read-only tokens (the old ones get 401 at once, as on Upstash),
+ * `GET /v2/redis/database/{id}` answers the database with its current tokens, and
+ * `GET /v2/redis/stats/{id}` answers `total_monthly_requests` (the requests the local server
+ * received, or what `setMonthlyRequests` says). Basic auth `email:api_key`. The real API is a cloud
  * service that cannot run here; this is a mock of it.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -36,6 +38,8 @@ export interface LocalDeveloperApi {
   resets(databaseId: string): number;
   /** Requests received (any path, any outcome). */
   requestCount(): number;
+  /** What the stats endpoint reports as this month's requests of a database (a quota drill). */
+  setMonthlyRequests(databaseId: string, requests: number): void;
   close(): Promise<void>;
 }
 
@@ -85,11 +89,12 @@ function describe(db: DeveloperApiDatabase, email: string, created: number): Rec
   };
 }
 
-const ROUTE = /^\/v2\/redis\/(reset-password|database)\/([^/]+)\/?$/;
+const ROUTE = /^\/v2\/redis\/(reset-password|database|stats)\/([^/]+)\/?$/;
 
 export async function startDeveloperApi(opts: LocalDeveloperApiOptions): Promise<LocalDeveloperApi> {
   const databases = new Map(opts.databases.map((db) => [db.id, db]));
   const resets = new Map<string, number>();
+  const monthlyRequests = new Map<string, number>();
   const created = Date.now();
   let requests = 0;
 
@@ -112,6 +117,9 @@ export async function startDeveloperApi(opts: LocalDeveloperApiOptions): Promise
       db.server.setTokens({ token: newToken(), readOnlyToken: newToken() });
       resets.set(id, (resets.get(id) ?? 0) + 1);
     }
+    if (action === 'stats') {
+      return send(res, 200, { total_monthly_requests: monthlyRequests.get(id) ?? db.server.requestCount(), diskusage: [] });
+    }
     return send(res, 200, describe(db, opts.email, created));
   });
 
@@ -125,6 +133,10 @@ export async function startDeveloperApi(opts: LocalDeveloperApiOptions): Promise
     url: `http://${address.address}:${address.port}`,
     resets: (id) => resets.get(id) ?? 0,
     requestCount: () => requests,
+    setMonthlyRequests: (id, n) => {
+      if (!databases.has(id)) throw new Error(`no database ${id}`);
+      monthlyRequests.set(id, n);
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

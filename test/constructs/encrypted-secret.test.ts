@@ -43,7 +43,7 @@ describe('EncryptedSecret', () => {
     expect(inventory(s)).toEqual([
       'aws_cloudwatch_log_group x1',
       'aws_iam_role x1',
-      'aws_iam_role_policy x2', // logs, rotate-creds
+      'aws_iam_role_policy x3', // logs, X-Ray, rotate-creds
       'aws_kms_key x1',
       'aws_lambda_function x1',
       'aws_lambda_permission x1', // secretsmanager.amazonaws.com may invoke, for this secret only

@@ -19,7 +19,7 @@ describe('ScheduledInvocations', () => {
     const s = synth(stack);
     expect(inventory(s).filter((l) => !/lambda|log_group/.test(l))).toEqual([
       'aws_iam_role x2', // scheduler role, function role
-      'aws_iam_role_policy x2', // dead letters, function logs
+      'aws_iam_role_policy x3', // dead letters, function logs, function X-Ray
       'aws_sqs_queue x1', // invocations that failed every retry
     ]);
     expect(s.text).toHaveResourceWithProperties(SqsQueue, {
