@@ -51,12 +51,12 @@ export async function runAlertDrills(s: DrillStack, opts: DrillOptions): Promise
     const results = [await originOutage, await rateLimit, ...(await quota)];
     await background.stop();
 
-    const redis = s.dev.redis;
-    if (!redis) throw new Error('the drill needs the dev server to run its own redis-server');
+    const redis = s.dev.redisProcesses;
+    if (redis.length === 0) throw new Error('the drill needs the dev server to run its own redis-server (unset REDIS_URL)');
     results.push(await drill(m, {
       alert: 'CacheServiceDown', receiver: 'pager', timeoutMs: opts.timeoutMs,
-      inject: () => redis.stop(),
-      heal: () => redis.restart(),
+      inject: () => Promise.all(redis.map((r) => r.stop())),
+      heal: () => Promise.all(redis.map((r) => r.restart())),
     }));
     return results;
   } finally {

@@ -20,7 +20,7 @@ import { createCacheFunction } from '../lambdas/cache/handler';
 import { checkApiToken, generateApiToken } from '../lambdas/shared/api-tokens';
 import { encodeBody, jsonError, type HttpResult } from '../lambdas/shared/http';
 import { originOverrideVariable } from '../lambdas/shared/runtime-environment';
-import { installTracing } from '../lambdas/shared/tracing';
+import { installTracing, traced } from '../lambdas/shared/tracing';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin';
 import { evictionFromArgs, type EvictionSettings } from './eviction';
 import { startDatabaseRedis } from './database-redis';
@@ -222,7 +222,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
         try {
           const body = await readBody(req);
           const event = toHttpApiEvent(req, body);
-          result = await route(event.rawPath)(event);
+          result = await traced(event.headers, () => route(event.rawPath)(event));
         } catch (error) {
           result =
             (error as Error).message === 'payload_too_large'

@@ -4,7 +4,7 @@
  * and records `http_request_duration_seconds`. One admin check guards `/debug/cache`, `/metrics`
  * (unless public) and, with `READ_REQUIRES_AUTH`, the reads.
  */
-import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Redis } from '@upstash/redis';
 import { ROUTE_TABLE, UNMATCHED_ROUTE, matchRoute } from '../../contracts/routes';
 import { unauthorizedResponse, type TokenAuthenticator, type TokenKind } from '../guardrails/token-auth';
@@ -87,7 +87,7 @@ export class CacheRouter {
 
   private traced(method: string, route: Route): Promise<HttpResult> {
     const started = this.clock();
-    return tracer.startActiveSpan(`${method} ${route.name}`, async (span) => {
+    return tracer.startActiveSpan(`${method} ${route.name}`, { kind: SpanKind.SERVER }, async (span) => {
       span.setAttribute('http.request.method', method);
       span.setAttribute('http.route', route.name);
       let res: HttpResult;

@@ -2,6 +2,7 @@
  * Spans through the real OpenTelemetry SDK (in-memory exporter): the cache and admin functions as
  * Lambda runs them (httpHandler), on a real Redis behind the local Upstash server and a real origin.
  */
+import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createAdminFunction } from '../../lambdas/admin/handler';
@@ -64,7 +65,7 @@ describe('spans leave the function with the runbook attributes', () => {
     expect(attrs(miss)).toEqual({ status: 200, outcome: 'MISS', hit: false, xcache: 'MISS', namespace: 'api', bucket: 'api', rateLimit: 'allowed' });
     expect(attrs(hit)).toEqual({ status: 200, outcome: 'HIT', hit: true, xcache: 'HIT', namespace: 'api', bucket: 'api', rateLimit: 'allowed' });
     for (const s of [miss, hit]) {
-      expect([s?.name, s?.spanContext().traceId, s?.parentSpanContext?.spanId]).toEqual(['GET /c/{surface}/{path+}', TRACE_ID, CALLER_SPAN]);
+      expect([s?.name, s?.kind, s?.spanContext().traceId, s?.parentSpanContext?.spanId]).toEqual(['GET /c/{surface}/{path+}', SpanKind.SERVER, TRACE_ID, CALLER_SPAN]);
     }
   });
 
