@@ -229,7 +229,7 @@ const SPECS: readonly Spec[] = [
       if (fns.length === 0) throw new NotMeasured('no functions');
       return {
         figure: fns.map((x) => `${String(x.name)} +${kb((num(x.withSdkBytes) ?? NaN) - (num(x.withoutSdkBytes) ?? NaN))} `
-          + `(${kb(num(x.withSdkBytes) ?? NaN)} vs ${kb(num(x.withoutSdkBytes) ?? NaN)}), init ${num(x.withSdkInitMs)} vs ${num(x.withoutSdkInitMs)} ms`).join('; '),
+          + `(${kb(num(x.withSdkBytes) ?? NaN)} vs ${kb(num(x.withoutSdkBytes) ?? NaN)}), init +${num(x.addedInitMs)} ms paired (${num(x.withSdkInitMs)} vs ${num(x.withoutSdkInitMs)} ms)`).join('; '),
         met: true,
       };
     },

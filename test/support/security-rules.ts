@@ -4,6 +4,7 @@
  * `<stack>: <address>: <what is wrong>`, so an empty list means the rule holds. Cross-stack references
  * (`terraform_remote_state` outputs) are followed to the stack that defines them.
  */
+import { UNSCOPED_ACTIONS } from '../../constructs/iam/policy';
 import { UNSEEDED_SECRET_STRING } from '../../contracts/secrets';
 import { PAGERDUTY_KEY_PLACEHOLDER } from '../../stacks/observability-stack';
 
@@ -53,9 +54,13 @@ export const RULES: Readonly<Record<string, Rule>> = {
     asList<Json>(document.Statement).flatMap((st) => asList<string>(st.Action).filter((a) => a === '*' || a.endsWith(':*'))
       .map((a) => `${s.id}: ${address}: action "${a}"`)))),
 
-  /** Identity policies name their resources (`*` in a key policy means the key itself). */
+  /**
+   * Identity policies name their resources (`*` in a key policy means the key itself), except for
+   * actions AWS scopes to no resource at all (X-Ray segment writes; constructs/iam/policy.ts).
+   */
   'no wildcard resources': (stacks) => stacks.flatMap((s) => policyDocuments(s).filter((p) => p.kind === 'identity').flatMap(({ address, document }) =>
-    asList<Json>(document.Statement).filter((st) => asList<string>(st.Resource).some((r) => r === '*' || r === 'arn:aws:*'))
+    asList<Json>(document.Statement).filter((st) => asList<string>(st.Resource).some((r) => r === '*' || r === 'arn:aws:*')
+      && !asList<string>(st.Action).every((a) => UNSCOPED_ACTIONS.has(a)))
       .map((st) => `${s.id}: ${address}: resource "*" for ${asList<string>(st.Action).join(', ')}`))),
 
   /** Every secret is encrypted with a customer managed key that has an explicit key policy. */
