@@ -50,7 +50,7 @@ export function renderPrometheusConfig(env: EnvironmentConfig): string {
 export interface LocalPrometheusOptions {
   /** `host:port` of the dev server. */
   readonly target: string;
-  /** File holding the admin token `/metrics` asks for. */
+  /** File holding the token `/metrics` asks for. */
   readonly tokenFile: string;
   /** `host:port` of Alertmanager. */
   readonly alertmanager: string;

@@ -51,7 +51,7 @@ export async function startDrillStack(opts: { timeScale: number; print?: (line: 
       },
       usage: new DeveloperApiUsageSource({ credentials: async () => DEVELOPER_API, databaseIds: { cache: 'cache', guardrails: 'guardrails' }, baseUrl: developerApi.url }),
     });
-    const monitoring = await startMonitoringStack({ metricsUrl: dev.url, adminToken: dev.adminToken, timeScale: opts.timeScale, print: opts.print });
+    const monitoring = await startMonitoringStack({ metricsUrl: dev.url, metricsToken: dev.metricsToken, timeScale: opts.timeScale, print: opts.print });
     closers.push(() => monitoring.close());
     const quota = environment('dev').upstash.cache.monthlyRequestQuota;
     return {

@@ -310,7 +310,7 @@ async function runFromCommandLine(argv: readonly string[]): Promise<void> {
   ];
   let stack: MonitoringStack | undefined;
   if (monitoring) {
-    stack = await startMonitoringStack({ metricsUrl: dev.url, adminToken: dev.adminToken, timeScale, print: (line) => process.stdout.write(`${line}\n`) })
+    stack = await startMonitoringStack({ metricsUrl: dev.url, metricsToken: dev.metricsToken, timeScale, print: (line) => process.stdout.write(`${line}\n`) })
       .catch(async (e: unknown) => {
         await dev.close();
         throw e;

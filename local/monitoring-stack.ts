@@ -25,8 +25,8 @@ import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
 export interface MonitoringStackOptions {
   /** Base URL of the dev server whose `/metrics` is scraped, e.g. `http://127.0.0.1:8787`. */
   readonly metricsUrl: string;
-  /** Admin token `/metrics` requires. */
-  readonly adminToken: string;
+  /** Token `/metrics` requires (the metrics token). */
+  readonly metricsToken: string;
   /** @default 1 */
   readonly timeScale?: number;
   /** Prints the receivers' lines. @default - silent */
@@ -71,8 +71,8 @@ export async function startMonitoringStack(opts: MonitoringStackOptions): Promis
     });
     stack.push(() => alertmanager.stop());
 
-    const tokenFile = join(dir, 'admin-token');
-    writeFileSync(tokenFile, opts.adminToken);
+    const tokenFile = join(dir, 'metrics-token');
+    writeFileSync(tokenFile, opts.metricsToken);
     chmodSync(tokenFile, 0o600);
     writeFileSync(join(dir, RULES_FILE), renderPrometheusRules(scale === 1 ? ALERT_RULES : scaleRules(ALERT_RULES, scale), intervalSeconds));
     writeFileSync(join(dir, 'prometheus.yml'), stringify(localPrometheusConfig({
