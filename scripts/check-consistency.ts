@@ -10,7 +10,7 @@ import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { parseDurationSeconds } from '../cli/duration';
 import { FAULT_KINDS, type FaultKind } from '../test/consistency/faults';
-import { runConsistency } from '../test/consistency/run';
+import { muteFunctionLogs, runConsistency } from '../test/consistency/run';
 
 const USAGE = `usage: npm run check:consistency -- [--seed <integer>] [--duration 60s] [--history 10s] [--instances 4]
                                     [--faults <kind,...> | --skip-faults <kind,...>] [--verbose]
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (!opts.verbose) console.error = () => undefined;
+  if (!opts.verbose) muteFunctionLogs();
   const summary = await runConsistency({ ...opts, log: (line) => process.stdout.write(`${line}\n`) });
   if (summary.violations.length > 0) process.stdout.write(`rerun with: npm run check:consistency -- --seed ${summary.seed}\n`);
   return summary.violations.length > 0 ? 1 : 0;

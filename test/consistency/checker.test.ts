@@ -89,6 +89,13 @@ describe('read-5xx', () => {
     const h = history(read(0, 1, 1, 'MISS', { status: 502 }), read(0, 1, 1, 'MISS', { status: 0, error: 'boom' }), read(0, 1, 1, 'MISS', { status: 429 }));
     expect(checkNo5xx(h)).toHaveLength(2);
   });
+
+  test('not on an instance while a freeze holds its origin answers', () => {
+    const freeze: Operation = { kind: 'fault', id: nextId++, start: 0, end: 100, fault: 'instance-freeze', detail: '', instance: 0 };
+    expect(checkNo5xx(history(freeze, read(50, 150, 1, 'MISS', { status: 502 })))).toEqual([]);
+    expect(checkNo5xx(history(freeze, read(50, 150, 1, 'MISS', { status: 502, instance: 1 })))).toHaveLength(1);
+    expect(checkNo5xx(history(freeze, read(200, 250, 1, 'MISS', { status: 502 })))).toHaveLength(1);
+  });
 });
 
 test('a correct history has no violation', () => {

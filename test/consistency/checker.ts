@@ -9,9 +9,10 @@
  *   another path's, or a version not yet written when the read ended).
  * - `cached-during-bypass`: a read that starts after a bypass of its surface was acknowledged (plus
  *   the bound) and ends before the bypass is switched off or expires is not answered `BYPASS`.
- * - `read-5xx`: a read answers 5xx or fails, while the origin is healthy (it always is here).
+ * - `read-5xx`: a read answers 5xx or fails, while the origin is healthy (it always is here, but
+ *   to an instance whose origin answers a freeze holds).
  */
-import { bodyVersion, surfaceOf, type BypassOp, type History, type InvalidateOp, type Operation, type ReadOp, type WriteOp } from './history';
+import { bodyVersion, surfaceOf, type BypassOp, type FaultOp, type History, type InvalidateOp, type Operation, type ReadOp, type WriteOp } from './history';
 
 export type CheckName = 'stale-after-invalidation' | 'foreign-body' | 'cached-during-bypass' | 'read-5xx';
 export const CHECK_NAMES: readonly CheckName[] = ['stale-after-invalidation', 'foreign-body', 'cached-during-bypass', 'read-5xx'];
@@ -67,8 +68,12 @@ export function checkBodies(history: History): Violation[] {
 }
 
 export function checkNo5xx(history: History): Violation[] {
+  // A freeze holds the origin's answers to one instance (a real frozen instance's clock stops too,
+  // the emulation's does not): to that instance the origin is not healthy meanwhile.
+  const held = history.operations.filter((o): o is FaultOp => o.kind === 'fault' && o.instance !== undefined);
+  const originHealthyFor = (r: ReadOp): boolean => !held.some((f) => f.instance === r.instance && f.start < r.end && r.start < f.end);
   return reads(history.operations)
-    .filter((r) => r.status === 0 || r.status >= 500)
+    .filter((r) => (r.status === 0 || r.status >= 500) && originHealthyFor(r))
     .map((r) => ({ check: 'read-5xx' as const, read: r.id, because: [], message: `read #${r.id} of ${r.path} answered ${r.status || `nothing (${r.error ?? 'threw'})`} while the origin was healthy` }));
 }
 

@@ -4,19 +4,18 @@
  * every fault kind, checked for stale reads after acknowledged invalidations, foreign bodies, cached
  * answers during an acknowledged bypass and read 5xx. A failure prints each violation, shrunk.
  */
-import { runConsistency } from './run';
+import { muteFunctionLogs, runConsistency } from './run';
 
 const SEED = Number(process.env.CONSISTENCY_SEED ?? '20261207');
 
 test(`no violation in about a minute of histories with faults (seed ${SEED})`, async () => {
-  // The admin function logs each request it refuses while Redis is faulty: expected here.
-  const muted = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  const unmute = muteFunctionLogs();
   const lines: string[] = [];
   let summary: Awaited<ReturnType<typeof runConsistency>>;
   try {
     summary = await runConsistency({ seed: SEED, durationMs: 55_000, historyMs: 8_000, log: (l) => lines.push(l) });
   } finally {
-    muted.mockRestore();
+    unmute();
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   expect(summary.histories).toBeGreaterThanOrEqual(3);

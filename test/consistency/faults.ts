@@ -18,6 +18,8 @@ const JUNK_BYTES = 16 * 1024;
 
 export interface InjectedFault {
   readonly detail: string;
+  /** The instance whose origin answers are held (instance-freeze). */
+  readonly instance?: number;
   /** Ends the fault; resolves with anything learned meanwhile. */
   clear(): Promise<string>;
 }
@@ -125,10 +127,13 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<I
       ctx.onFreeze(instance, true);
       cluster.freeze(instance);
       const path = await ctx.refreshOn(instance);
-      return done(`instance ${instance} frozen mid-refresh of ${path}`, async () => {
-        cluster.thaw(instance);
-        ctx.onFreeze(instance, false);
-      });
+      return {
+        ...done(`instance ${instance} frozen mid-refresh of ${path}`, async () => {
+          cluster.thaw(instance);
+          ctx.onFreeze(instance, false);
+        }),
+        instance,
+      };
     }
   }
 }

@@ -57,6 +57,11 @@ export interface BypassOp extends Timed {
 export interface FaultOp extends Timed {
   readonly kind: 'fault';
   readonly fault: string;
+  /**
+   * The instance whose origin answers were held (an instance freeze): to that instance the origin
+   * did not answer meanwhile.
+   */
+  readonly instance?: number;
   readonly detail: string;
 }
 

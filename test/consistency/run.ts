@@ -3,6 +3,7 @@
  * shrinks what fails and reports. Used by `npm run check:consistency` and by the CI test.
  */
 import { performance } from 'node:perf_hooks';
+import { functionLogger } from '../../lambdas/shared/logger';
 import { checkHistory, type CheckName, type Violation } from './checker';
 import { FAULT_KINDS, type FaultKind } from './faults';
 import { formatHistory, type History, type Operation } from './history';
@@ -37,6 +38,14 @@ export interface ConsistencySummary {
   readonly elapsedMs: number;
   /** The closing line: `consistency: N histories, N operations, N violations`. */
   readonly line: string;
+}
+
+/** Silences the functions' logs (they log each request refused while Redis is faulty); returns the undo. */
+export function muteFunctionLogs(): () => void {
+  const loggers = ['cache', 'admin'].map((fn) => functionLogger(fn));
+  const levels = loggers.map((l) => l.getLevelName());
+  for (const l of loggers) l.setLogLevel('SILENT');
+  return () => loggers.forEach((l, i) => l.setLogLevel(levels[i] as Parameters<typeof l.setLogLevel>[0]));
 }
 
 /** Faults that overlap the span of the operations of a shrunk history: what was going on. */

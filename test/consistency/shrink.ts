@@ -15,7 +15,7 @@ function relevantTo(read: Operation | undefined, o: Operation): boolean {
     case 'write': return o.path === read.path;
     case 'invalidate': return o.covers.includes(read.path);
     case 'bypass': return o.surface === surfaceOf(read.path);
-    case 'fault': return false;
+    case 'fault': return o.instance !== undefined && o.instance === read.instance;
   }
 }
 

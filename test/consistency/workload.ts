@@ -212,7 +212,7 @@ export async function runHistory(opts: WorkloadOptions): Promise<History> {
       await sleep(kind === 'key-loss' ? 0 : rnd.int(300, 1500));
       const learned = await fault.clear();
       if (kind === 'instance-freeze') await drained(fault.detail);
-      record({ kind: 'fault', fault: kind, detail: [fault.detail, learned].filter(Boolean).join('; '), start, end: now() });
+      record({ kind: 'fault', fault: kind, detail: [fault.detail, learned].filter(Boolean).join('; '), start, end: now(), ...(fault.instance !== undefined ? { instance: fault.instance } : {}) });
     }
   }
 
