@@ -6,6 +6,7 @@ import { authoritativeKey, bypassFlagKey, resourceGenerationKey, surfaceGenerati
 import { encodeField, metricKey } from '../../lambdas/shared/metrics/series-field';
 import type { HttpEvent, HttpResult } from '../../lambdas/shared/http';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { tokenFingerprint } from '../../lambdas/shared/api-tokens';
 import { ADMIN_TOKEN, httpEvent, parseBody, RecordingMetrics } from './helpers';
 
 const env = environment('dev');
@@ -114,6 +115,15 @@ describe('admin API against the local Upstash server', () => {
       const [entry] = (await guardrails.redis.lrange(invalidationLogKey('dev'), 0, 0)).map((e) => JSON.parse(e));
       expect(entry).toMatchObject({ kind: 'keys', result: 'ok', who: expect.stringMatching(/^tok_[0-9a-f]{12}$/) });
       expect(JSON.stringify(entry)).not.toContain(ADMIN_TOKEN);
+    });
+
+    it('logs the IAM principal API Gateway verified (staging and prod) before the token fingerprint', async () => {
+      const event = httpEvent({ path: '/admin/invalidate', body: { keys: ['dev:marketing:iam:default'] } });
+      const arn = 'arn:aws:sts::333333333333:assumed-role/cache-operators/alice';
+      (event.requestContext as unknown as { authorizer: unknown }).authorizer = { iam: { userArn: arn } };
+      expect((await api(event)).statusCode).toBe(200);
+      const [entry] = (await guardrails.redis.lrange(invalidationLogKey('dev'), 0, 0)).map((e) => JSON.parse(e));
+      expect(entry.who).toBe(`${arn} ${tokenFingerprint(ADMIN_TOKEN)}`);
     });
 
     it('bumps the surface generation in O(1) and reports it', async () => {
