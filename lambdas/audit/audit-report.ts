@@ -48,6 +48,8 @@ export interface AuditReport {
   readonly bytesReclaimed: number;
   readonly quota: { readonly source?: string; readonly databases: QuotaReading[] };
   readonly errors: string[];
+  /** The runs over the further cache databases (`upstash.cacheShards`), by database name. */
+  readonly shards?: Readonly<Record<string, AuditReport>>;
 }
 
 export class AuditTally {

@@ -48,19 +48,20 @@ return 1`;
 /** State is dropped after this long without a run, so an abandoned pass restarts. */
 const STATE_TTL_SECONDS = 90 * 86_400;
 
-export function auditStateKey(env: string, dryRun: boolean): string {
-  return `${validateSegment('env', env)}:audit:state${dryRun ? ':dry-run' : ''}`;
+/** `database`: a further cache database (`cache-<id>`), audited with its own cursor and report. */
+export function auditStateKey(env: string, dryRun: boolean, database?: string): string {
+  return `${validateSegment('env', env)}:audit:state${dryRun ? ':dry-run' : ''}${database ? `:${database}` : ''}`;
 }
 
-export function auditReportKey(env: string, dryRun: boolean): string {
-  return `${validateSegment('env', env)}:audit:report${dryRun ? ':dry-run' : ''}`;
+export function auditReportKey(env: string, dryRun: boolean, database?: string): string {
+  return `${validateSegment('env', env)}:audit:report${dryRun ? ':dry-run' : ''}${database ? `:${database}` : ''}`;
 }
 
 export class AuditStateStore {
   private readonly key: string;
 
-  constructor(private readonly redis: Pick<Redis, 'get' | 'eval'>, env: string, dryRun: boolean) {
-    this.key = auditStateKey(env, dryRun);
+  constructor(private readonly redis: Pick<Redis, 'get' | 'eval'>, env: string, dryRun: boolean, database?: string) {
+    this.key = auditStateKey(env, dryRun, database);
   }
 
   /** The saved state, or undefined when no pass is under way (or the saved value is unreadable). */

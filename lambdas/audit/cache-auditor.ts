@@ -43,6 +43,12 @@ export interface CacheAuditorOptions {
   readonly memoryBudgetBytes?: number;
   /** @default Date.now */
   readonly clock?: () => number;
+  /**
+   * A further cache database (`cache-<id>`, `upstash.cacheShards`): its cursor, report and job lock
+   * carry the name; the quota and memory gauges stay with the default database's audit.
+   * @default - the default cache database
+   */
+  readonly database?: string;
 }
 
 export interface AuditRunOptions {
@@ -96,14 +102,16 @@ export class CacheAuditor {
       quota: { source: this.opts.usage?.description, databases: [] }, errors, ...extra,
     });
 
-    const lock = await this.opts.locks.tryAcquire(auditLockKey(env), { ttlMs: budgetMs + LOCK_MARGIN_MS });
+    const database = this.opts.database;
+    const lock = await this.opts.locks.tryAcquire(`${auditLockKey(env)}${database ? `:${database}` : ''}`, { ttlMs: budgetMs + LOCK_MARGIN_MS });
     if (!lock) return report('locked');
     try {
-      const [quota] = await Promise.all([this.readQuota(errors), this.readEvictions(errors)]);
+      // Quota and eviction gauges belong to the default database's audit.
+      const [quota] = database ? [[]] : await Promise.all([this.readQuota(errors), this.readEvictions(errors)]);
       const pass = await this.scan(lock, options, dryRun, batchSize, tally, errors);
-      if (pass.complete) this.recordEntries(tally);
+      if (pass.complete && !database) this.recordEntries(tally);
       const extra = { pass, quota: { source: this.opts.usage?.description, databases: quota } };
-      await this.opts.guardrails.set(auditReportKey(env, dryRun), JSON.stringify(report(errors.length > 0 ? 'failed' : 'completed', extra)), { ex: REPORT_TTL_SECONDS })
+      await this.opts.guardrails.set(auditReportKey(env, dryRun, database), JSON.stringify(report(errors.length > 0 ? 'failed' : 'completed', extra)), { ex: REPORT_TTL_SECONDS })
         .catch((e: unknown) => { errors.push(`saving the report failed: ${(e as Error).message}`); });
       const result = report(errors.length > 0 ? 'failed' : 'completed', extra);
       this.recordRun(result);
@@ -114,7 +122,7 @@ export class CacheAuditor {
   }
 
   private async scan(lock: Lock, options: AuditRunOptions, dryRun: boolean, batchSize: number, tally: AuditTally, errors: string[]) {
-    const store = new AuditStateStore(this.opts.guardrails, this.opts.env.name, dryRun);
+    const store = new AuditStateStore(this.opts.guardrails, this.opts.env.name, dryRun, this.opts.database);
     const started = this.clock();
     const saved = options.restart ? undefined : await store.load();
     const resuming = saved !== undefined && saved.cursor !== '0';

@@ -19,6 +19,7 @@
  *   quota is not measured (and the report says so: no `quota.source`).
  */
 import type { Context } from 'aws-lambda';
+import type { Redis } from '@upstash/redis';
 import { FunctionContext, type FunctionContextOptions } from '../bootstrap/function-context';
 import { DATABASE_ID_ENV, SECRET_ID_ENV } from '../../contracts/secrets';
 import { DistributedLockCoordinator } from '../guardrails/lock-coordinator';
@@ -107,12 +108,17 @@ export async function createAuditFunction(opts: AuditFunctionOptions = {}): Prom
   const timeoutMs = Math.max(config.runtime.redisTimeoutMs, 5_000);
   const cache = await ctx.database('cache', { timeoutMs });
   const guardrails = await ctx.database('guardrails', { timeoutMs });
+  const locks = new DistributedLockCoordinator({ redis: guardrails });
   const auditor = new CacheAuditor({
-    env: config, cache, guardrails, metrics,
-    locks: new DistributedLockCoordinator({ redis: guardrails }),
+    env: config, cache, guardrails, metrics, locks,
     usage: opts.usage ?? usageSourceFromEnv(ctx.env),
     memoryBudgetBytes,
   });
+  // Each further cache database is scanned and fixed with its own cursor, after the default one.
+  const shardClients = await ctx.cacheShardDatabases({ timeoutMs });
+  const shardAuditors = (config.upstash.cacheShards ?? []).map((shard) => new CacheAuditor({
+    env: config, cache: shardClients.get(shard.surfaces[0] as string) as Redis, guardrails, metrics, locks, database: `cache-${shard.id}`,
+  }));
 
   return async (event, context) => {
     const input = parseAuditEvent(event);
@@ -126,7 +132,20 @@ export async function createAuditFunction(opts: AuditFunctionOptions = {}): Prom
       deleteMalformed: input.deleteMalformed ?? deleteMalformed,
       restart: input.restart,
     };
-    const report = await auditor.run(run);
+    const started = Date.now();
+    const main = await auditor.run(run);
+    const shards: Record<string, AuditReport> = {};
+    for (const [i, shardAuditor] of shardAuditors.entries()) {
+      const shard = config.upstash.cacheShards?.[i];
+      if (shard) shards[`cache-${shard.id}`] = await shardAuditor.run({ ...run, budgetMs: Math.max(0, budgetMs - (Date.now() - started)) });
+    }
+    const failed = Object.values(shards).filter((r) => r.status === 'failed');
+    const report: AuditReport = shardAuditors.length === 0 ? main : {
+      ...main,
+      status: failed.length > 0 ? 'failed' : main.status,
+      errors: [...main.errors, ...failed.flatMap((r) => r.errors)],
+      shards,
+    };
     await metrics.flush(guardrails);
     if (report.status === 'failed') logger.error('audit finished', { ...report });
     else logger.info('audit finished', { ...report });

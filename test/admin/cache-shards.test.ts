@@ -10,6 +10,7 @@ import IORedis from 'ioredis';
 import { environment, type EnvironmentConfig } from '../../config';
 import { createAdminFunction } from '../../lambdas/admin/handler';
 import { createCacheFunction } from '../../lambdas/cache/handler';
+import { createAuditFunction } from '../../lambdas/audit/handler';
 import { createWarmupFunction } from '../../lambdas/warmup/handler';
 import type { HttpResult } from '../../lambdas/shared/http';
 import { startOrigin, type Origin } from '../support/origin';
@@ -147,4 +148,17 @@ it('warms each surface into its own database and then finds both fresh there', a
   expect(await mainDb.exists('dev:api:warm.a:default')).toBe(0);
   expect(await warmup()).toMatchObject({ warmed: 0, skipped: 2 });
   expect(await xcache('/c/api/warm/a')).toBe('HIT');
+});
+
+it('audits the second cache database too, with its own cursor and report', async () => {
+  await shardDb.set('dev:api:not-an-envelope:default', 'garbage', 'EX', 600);
+  const audit = await createAuditFunction({ env: { ...functionEnv, AUDIT_DRY_RUN: 'true' }, config: TWO_CACHE_DATABASES });
+  const report = await audit({ restart: true });
+  expect(report.status).toBe('completed');
+  const shard = report.shards?.['cache-api'];
+  expect(shard?.status).toBe('completed');
+  expect(shard?.scanned).toBeGreaterThan(0);
+  expect(shard?.findings.corrupt.found).toBeGreaterThanOrEqual(1);
+  expect(report.findings.corrupt.found).toBe(0);
+  expect(await guardrails.redis.exists('dev:audit:report:dry-run:cache-api')).toBe(1);
 });
