@@ -1,8 +1,9 @@
 /**
- * `alternating-users`: two Redis ACL users take turns. createSecret gives the idle user one more
- * token (adding a password touches nothing a consumer holds) and stages it; setSecret then drops every
- * other password of that user (the token it had, AWSPREVIOUS for a whole rotation period, and any token
- * a lost GENTOKEN reply left behind) and enables it. The current user is never touched, so consumers
+ * `alternating-users`: two Redis ACL users take turns. createSecret drops the idle user's passwords
+ * but AWSPREVIOUS's (so tokens from lost GENTOKEN replies of an earlier attempt are revoked first),
+ * gives it one more token and stages it: nothing a consumer holds is touched. setSecret then drops
+ * every other password of that user (the token it had, AWSPREVIOUS for a whole rotation period) and
+ * enables it. The current user is never touched, so consumers
  * never see a refused token. ACL commands run with the database's default token, read fresh from the
  * Developer API and never stored; setSecret also resets that default password, so the default user's
  * credentials in an old copy of Terraform state are dead after each rotation.
@@ -31,6 +32,13 @@ export function idleUser(current: UpstashSecretValue | undefined): string {
   return active === ACL_USERS[0] ? ACL_USERS[1] : ACL_USERS[0];
 }
 
+/** The password AWSPREVIOUS holds for `name` (a GENTOKEN token is its user's password), if any. */
+function previousPassword(previous: UpstashSecretValue | undefined, name: string): string | undefined {
+  if (previous?.strategy.name !== 'alternating-users') return undefined;
+  if (previous.strategy.user === name) return previous.token;
+  return previous.strategy.readOnlyUser === name ? previous.readOnlyToken : undefined;
+}
+
 /** URL and default-user token of the database (ACL rights), fresh from the Developer API. */
 async function admin(ctx: StrategyContext): Promise<{ url: string; token: string }> {
   const db = await (await ctx.developerApi()).getDatabase(ctx.databaseId);
@@ -46,10 +54,12 @@ export const alternatingUsers: RotationStrategyHandler = {
     const { url, token: adminToken } = await admin(ctx);
     const tokens: string[] = [];
     for (const name of [user, readOnlyUser]) {
-      // A bare SETUSER creates a missing user (disabled, no rights) and changes nothing otherwise.
-      // GENTOKEN is sent once, never retried (UpstashRestRunner): a token whose reply was lost is
-      // revoked by setSecret, which keeps only the staged password.
-      await ctx.rest.run(url, adminToken, ['ACL', 'SETUSER', name]);
+      // GENTOKEN is sent once, never retried (UpstashRestRunner). Before minting, every password of
+      // the idle user but AWSPREVIOUS's (which consumers may still hold) goes, so a token minted by an
+      // earlier attempt whose reply was lost is revoked before a new one exists; setSecret then keeps
+      // only the staged one. (SETUSER also creates a missing user: disabled, no rights.)
+      const keep = previousPassword(stages.previous, name);
+      await ctx.rest.run(url, adminToken, ['ACL', 'SETUSER', name, 'resetpass', ...(keep ? [`>${keep}`] : [])]);
       const minted = await ctx.rest.run(url, adminToken, ['ACL', 'GENTOKEN', name]);
       if (typeof minted !== 'string' || minted.length === 0) throw new Error(`ACL GENTOKEN ${name} returned no token`);
       tokens.push(minted);

@@ -195,6 +195,12 @@ describe('alternating-users: a lost ACL GENTOKEN reply', () => {
     expect(crashed.failed?.step).toBe('createSecret');
     expect(runner.lost).toHaveLength(1);
     await expectConsumerWorks(h);
+    // The retried createSecret revokes what it cannot account for before it mints again.
+    await h.rotator.rotate({ Step: 'createSecret', SecretId: h.secretId, ClientRequestToken: crashed.token });
+    expect(await isRefused(h.current().url, runner.lost[0], rest)).toBe(true);
+    const previous = h.valueAt('AWSPREVIOUS');
+    if (previous) expect(await isRefused(previous.url, previous.token, rest)).toBe(false);
+    await expectConsumerWorks(h);
     const rerun = await h.rotate();
     expect(rerun.failed).toBeUndefined();
     await expectHealthy(h);
