@@ -15,8 +15,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
+// The api surface rate-limits every read (marketing limits only origin-bound ones), so a hit there
+// makes a rate-limit decision that can fail open.
 it('fails open on reads and closed on admin while the guardrails database answers 500s, then recovers', async () => {
-  const page = `${stack.url}/c/marketing/blog/guarded`;
+  const page = `${stack.url}/c/api/articles/guarded`;
   await send(page);
   const healthy = await send(page);
   expect(healthy.headers['x-cache']).toBe('HIT');
@@ -30,7 +32,7 @@ it('fails open on reads and closed on admin while the guardrails database answer
       expect(r.headers['x-cache']).toBe('HIT');
       expect(r.headers['ratelimit-limit']).toBeUndefined(); // no decision was made: nothing to advertise
     }
-    const bump = await send(`${stack.url}/admin/invalidate`, { method: 'POST', body: { surface: 'marketing', bump: true }, headers: bearer(stack.adminToken) });
+    const bump = await send(`${stack.url}/admin/invalidate`, { method: 'POST', body: { surface: 'api', bump: true }, headers: bearer(stack.adminToken) });
     expect(bump.status).toBe(503);
     expect(bump.json()).toMatchObject({ error: 'rate_limiter_unavailable' });
     expect(Number(bump.headers['retry-after'])).toBeGreaterThanOrEqual(1);
@@ -44,7 +46,7 @@ it('fails open on reads and closed on admin while the guardrails database answer
 
   const after = await send(page, { ip: '127.0.30.99' });
   expect(after.headers['ratelimit-limit']).toBeDefined();
-  const bump = await send(`${stack.url}/admin/invalidate`, { method: 'POST', body: { surface: 'marketing', bump: true }, headers: bearer(stack.adminToken) });
+  const bump = await send(`${stack.url}/admin/invalidate`, { method: 'POST', body: { surface: 'api', bump: true }, headers: bearer(stack.adminToken) });
   expect(bump.status).toBe(200);
   expect((await send(page)).headers['x-cache']).toBe('MISS');
 });
