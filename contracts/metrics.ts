@@ -45,7 +45,10 @@ export const LABELS = {
   reason: { description: 'Why it happened, a short lowercase token (e.g. `missing`, `invalid`, `redis_down`).', pattern: TOKEN },
   outcome: { description: 'Result, a short lowercase token (e.g. `allowed`, `limited`, `success`, `failure`, `error`).', pattern: TOKEN },
   kind: { description: 'Invalidation kind: `key`, `prefix`, `event`, `surface`, `resource`, `version`.', values: ['key', 'prefix', 'event', 'surface', 'resource', 'version'] },
-  database: { description: 'Upstash database role.', values: ['cache', 'guardrails'] },
+  database: {
+    description: 'Upstash database: `cache`, `guardrails`, or `cache-<id>` for a further cache database (`upstash.cacheShards`).',
+    pattern: /^(cache|guardrails|cache-[a-z0-9]{1,12})$/,
+  },
   job: { description: 'Scheduled job (see JOBS). Same name as the scrape target\'s `job` label: the scrape config sets `honor_labels: true` so this one is kept.', values: JOBS },
   metric: { description: 'A metric name of this catalog.', pattern: /^[a-z_]{1,64}$/ },
 } as const satisfies Record<string, LabelRule>;

@@ -103,7 +103,7 @@ export class FunctionContext {
     const bySurface = new Map<string, Redis>();
     for (const shard of this.config.upstash.cacheShards ?? []) {
       const client = await createUpstashClient(cacheShardCredentials(this.config.name, shard.id, this.env, this.opts.secretsClient), {
-        timeoutMs: opts.timeoutMs ?? this.config.runtime.redisTimeoutMs, metrics: this.metrics, database: 'cache',
+        timeoutMs: opts.timeoutMs ?? this.config.runtime.redisTimeoutMs, metrics: this.metrics, database: `cache-${shard.id}`,
       });
       for (const surface of shard.surfaces) bySurface.set(surface, client);
     }

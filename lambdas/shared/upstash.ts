@@ -5,7 +5,7 @@
  * rotation needs no redeploy. Every HTTP request to Upstash is counted (`upstash_requests_total`).
  */
 import { Redis } from '@upstash/redis';
-import type { DatabaseRole } from '../../contracts/database-roles';
+import type { DatabaseLabel } from '../../contracts/database-roles';
 import type { CredentialsSource, UpstashCredentials } from './credentials';
 import { wireTimer } from './loop-delay';
 import type { MetricsRecorder } from './metrics/recorder';
@@ -24,7 +24,7 @@ export interface UpstashClientOptions {
   readonly retries?: number;
   readonly metrics?: MetricsRecorder;
   /** Label of `upstash_requests_total`. @default 'cache' */
-  readonly database?: DatabaseRole;
+  readonly database?: DatabaseLabel;
   /** Batch commands issued in the same tick into one request. @default true */
   readonly autoPipelining?: boolean;
 }

@@ -59,7 +59,7 @@ beforeAll(async () => {
     UPSTASH_REDIS_REST_URL: main.url, UPSTASH_REDIS_REST_TOKEN: main.token,
     UPSTASH_CACHE_API_REST_URL: shard.url, UPSTASH_CACHE_API_REST_TOKEN: shard.token,
     UPSTASH_GUARDRAILS_REST_URL: guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
-    ADMIN_TOKEN, ORIGIN_MARKETING: `${origin.url}/marketing`, ORIGIN_API: `${origin.url}/api`,
+    ADMIN_TOKEN, ORIGIN_MARKETING: `${origin.url}/marketing`, ORIGIN_API: `${origin.url}/api`, METRICS_FLUSH_INTERVAL_MS: '0',
   };
   functionEnv = env;
   const [cacheFn, adminFn] = await Promise.all([
@@ -161,4 +161,18 @@ it('audits the second cache database too, with its own cursor and report', async
   expect(shard?.findings.corrupt.found).toBeGreaterThanOrEqual(1);
   expect(report.findings.corrupt.found).toBe(0);
   expect(await guardrails.redis.exists('dev:audit:report:dry-run:cache-api')).toBe(1);
+});
+
+it('counts the requests to each cache database under its own name in the metrics', async () => {
+  await cached('/c/api/counted');
+  await read('/c/marketing/counted');
+  const io = new IORedis(guardrails.redisUrl, { db: guardrails.db });
+  try {
+    const [, keys] = await io.scan('0', 'MATCH', '*upstash_requests_total*', 'COUNT', 1000);
+    const fields = (await Promise.all(keys.map((k) => io.hkeys(k)))).flat().join('\n');
+    expect(fields).toMatch(/cache-api/);
+    expect(fields).toMatch(/"cache"|database="cache"|cache[^-]/);
+  } finally {
+    io.disconnect();
+  }
 });
