@@ -103,8 +103,9 @@ export function renderCapacity(envName = 'prod', p: ModelParameters = DEFAULT_PA
     '  `config/environments.ts` up to the account quota; beyond 10,000 rps ask AWS for a quota increase.',
     '- **Lambda concurrency**: raise the cache function\'s reserved concurrency; the account quota of',
     '  1,000 can be raised by a quota request. Fewer sequential round trips (hits are one) keep it low.',
-    '- **Commands per second on the cache database**: split the cache over several Upstash databases by',
-    '  surface; a hit stays one command on one database.',
+    '- **Commands per second on the cache database**: give the busiest surfaces a cache database of their',
+    '  own with `upstash.cacheShards` in `config/environments.ts` (the database, its rotated secret, the',
+    '  grants, the warmup, the audit and the invalidation paths follow); a hit stays one command on one database.',
     '- **Commands per second on the guardrails database**: keep busy surfaces origin-bound (hits send',
     '  nothing there), or raise the flush interval.', '',
   ].join('\n');
