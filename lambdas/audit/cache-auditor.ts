@@ -23,7 +23,7 @@ import { INSPECT_SCRIPT, inspectArgs, parseInspection } from '../maintenance/ent
 import { evictedKeys } from './eviction-stats';
 import { deleteIfUnchanged, expireIfPersistent, type GuardedDelete, type GuardedExpire } from './guarded-fixes';
 import { classify, generationKeysOf, type ClassifierContext, type FindingKind } from './key-classifier';
-import { DATABASE_ROLES } from '../../contracts/database-roles';
+import { DATABASE_ROLES, type DatabaseLabel } from '../../contracts/database-roles';
 import { parseUpstashStats, quotaReading, type QuotaReading, type UsageStatsSource } from './upstash-usage';
 
 export interface CacheAuditorOptions {
@@ -218,10 +218,15 @@ export class CacheAuditor {
   private async readQuota(errors: string[]): Promise<QuotaReading[]> {
     const source = this.opts.usage;
     if (!source) return [];
-    const readings = await Promise.all(DATABASE_ROLES.map(async (database) => {
+    // Every database of the environment, the further cache databases (`upstash.cacheShards`) included.
+    const quotas: [DatabaseLabel, number][] = [
+      ...DATABASE_ROLES.map((role): [DatabaseLabel, number] => [role, this.opts.env.upstash[role].monthlyRequestQuota]),
+      ...(this.opts.env.upstash.cacheShards ?? []).map((shard): [DatabaseLabel, number] => [`cache-${shard.id}`, shard.monthlyRequestQuota]),
+    ];
+    const readings = await Promise.all(quotas.map(async ([database, monthlyRequestQuota]) => {
       try {
         const usage = parseUpstashStats(await source.stats(database), `${source.description} (${database})`);
-        return quotaReading(database, usage, this.opts.env.upstash[database].monthlyRequestQuota);
+        return quotaReading(database, usage, monthlyRequestQuota);
       } catch (e) {
         errors.push(`quota of ${database}: ${(e as Error).message}`);
         return undefined;

@@ -21,7 +21,7 @@
 import type { Context } from 'aws-lambda';
 import type { Redis } from '@upstash/redis';
 import { FunctionContext, type FunctionContextOptions } from '../bootstrap/function-context';
-import { DATABASE_ID_ENV, SECRET_ID_ENV } from '../../contracts/secrets';
+import { DATABASE_ID_ENV, SECRET_ID_ENV, cacheShardNames } from '../../contracts/secrets';
 import { DistributedLockCoordinator } from '../guardrails/lock-coordinator';
 import { parseDeveloperApiSecret } from '../shared/upstash-developer-api';
 import { SecretsManagerText } from '../shared/secrets-manager-credentials';
@@ -79,7 +79,7 @@ export function parseAuditEvent(event: unknown): AuditEvent {
 }
 
 /** The usage source the environment configures, or undefined (quota not measured). */
-function usageSourceFromEnv(env: NodeJS.ProcessEnv): UsageStatsSource | undefined {
+function usageSourceFromEnv(env: NodeJS.ProcessEnv, envName: string, shards?: readonly string[]): UsageStatsSource | undefined {
   const variables = new EnvironmentVariables(env);
   const configured = variables.optional('UPSTASH_STATS_SOURCE');
   if (configured) return /^https?:\/\//.test(configured) ? new UrlUsageSource(configured) : new FileUsageSource(configured.replace(/^file:\/\//, ''));
@@ -89,9 +89,14 @@ function usageSourceFromEnv(env: NodeJS.ProcessEnv): UsageStatsSource | undefine
   const guardrails = variables.optional(DATABASE_ID_ENV.guardrails);
   if (!cache || !guardrails) throw new AuditInputError(`${SECRET_ID_ENV.developerApi} is set but ${DATABASE_ID_ENV.cache} or ${DATABASE_ID_ENV.guardrails} is not`);
   const secret = new SecretsManagerText({ secretId });
+  // Further cache databases: their ids come in `UPSTASH_CACHE_<ID>_DATABASE_ID` (set by the runtime stack).
+  const shardIds = Object.fromEntries((shards ?? []).flatMap((id) => {
+    const value = variables.optional(cacheShardNames(envName, id).databaseIdEnv);
+    return value ? [[`cache-${id}`, value]] : [];
+  }));
   return new DeveloperApiUsageSource({
     credentials: async () => parseDeveloperApiSecret(await secret.get(), secretId),
-    databaseIds: { cache, guardrails },
+    databaseIds: { cache, guardrails, ...shardIds },
     baseUrl: variables.optionalUrl('UPSTASH_DEVELOPER_API_URL'),
   });
 }
@@ -111,7 +116,7 @@ export async function createAuditFunction(opts: AuditFunctionOptions = {}): Prom
   const locks = new DistributedLockCoordinator({ redis: guardrails });
   const auditor = new CacheAuditor({
     env: config, cache, guardrails, metrics, locks,
-    usage: opts.usage ?? usageSourceFromEnv(ctx.env),
+    usage: opts.usage ?? usageSourceFromEnv(ctx.env, config.name, config.upstash.cacheShards?.map((s) => s.id)),
     memoryBudgetBytes,
   });
   // Each further cache database is scanned and fixed with its own cursor, after the default one.

@@ -11,7 +11,7 @@
  * - `total_monthly_bandwidth` (number, optional, bytes; not every API version sends it).
  */
 import { readFile } from 'node:fs/promises';
-import type { DatabaseRole } from '../../contracts/database-roles';
+import type { DatabaseLabel } from '../../contracts/database-roles';
 import { UPSTASH_QUOTA_THRESHOLDS } from '../../contracts/thresholds';
 import type { DeveloperApiCredentials } from '../shared/upstash-developer-api';
 
@@ -34,7 +34,7 @@ export interface UsageStatsSource {
   /** For reports and errors, e.g. `developer-api` or the file path (never a secret). */
   readonly description: string;
   /** The raw stats answer of one database. */
-  stats(database: DatabaseRole): Promise<unknown>;
+  stats(database: DatabaseLabel): Promise<unknown>;
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -61,7 +61,7 @@ export function parseUpstashStats(raw: unknown, where: string): UpstashUsage {
 export type QuotaLevel = 'ok' | 'warning' | 'critical';
 
 export interface QuotaReading extends UpstashUsage {
-  readonly database: DatabaseRole;
+  readonly database: DatabaseLabel;
   readonly monthlyRequestQuota: number;
   /** monthlyRequests / monthlyRequestQuota. */
   readonly ratio: number;
@@ -69,14 +69,14 @@ export interface QuotaReading extends UpstashUsage {
   readonly level: QuotaLevel;
 }
 
-export function quotaReading(database: DatabaseRole, usage: UpstashUsage, monthlyRequestQuota: number): QuotaReading {
+export function quotaReading(database: DatabaseLabel, usage: UpstashUsage, monthlyRequestQuota: number): QuotaReading {
   if (!(monthlyRequestQuota > 0)) throw new UsageSourceError(`monthly request quota of ${database} must be > 0, got ${monthlyRequestQuota}`);
   const ratio = usage.monthlyRequests / monthlyRequestQuota;
   const level: QuotaLevel = ratio >= UPSTASH_QUOTA_THRESHOLDS.critical ? 'critical' : ratio >= UPSTASH_QUOTA_THRESHOLDS.warning ? 'warning' : 'ok';
   return { database, ...usage, monthlyRequestQuota, ratio, level };
 }
 
-const databasePath = (template: string, database: DatabaseRole): string => template.replace(/\{database\}/g, database);
+const databasePath = (template: string, database: DatabaseLabel): string => template.replace(/\{database\}/g, database);
 
 /** Stats from a JSON file; `{database}` in the path is replaced by the database role. */
 export class FileUsageSource implements UsageStatsSource {
@@ -86,7 +86,7 @@ export class FileUsageSource implements UsageStatsSource {
     this.description = `file:${pathTemplate}`;
   }
 
-  async stats(database: DatabaseRole): Promise<unknown> {
+  async stats(database: DatabaseLabel): Promise<unknown> {
     const path = databasePath(this.pathTemplate, database);
     let text: string;
     try {
@@ -130,7 +130,7 @@ export class UrlUsageSource implements UsageStatsSource {
     this.description = `url:${urlTemplate}`;
   }
 
-  stats(database: DatabaseRole): Promise<unknown> {
+  stats(database: DatabaseLabel): Promise<unknown> {
     const url = databasePath(this.urlTemplate, database);
     return getJson(this.fetchFn, url, {}, this.timeoutMs, `GET ${url}`);
   }
@@ -139,7 +139,8 @@ export class UrlUsageSource implements UsageStatsSource {
 export interface DeveloperApiUsageSourceOptions {
   readonly credentials: () => Promise<DeveloperApiCredentials>;
   /** Upstash database id per role. */
-  readonly databaseIds: Readonly<Record<DatabaseRole, string>>;
+  /** Upstash database ids by database (`cache`, `guardrails`, `cache-<id>` of a further cache database). */
+  readonly databaseIds: Readonly<Partial<Record<DatabaseLabel, string>>>;
   /** @default https://api.upstash.com */
   readonly baseUrl?: string;
   readonly fetch?: Fetch;
@@ -153,8 +154,9 @@ export class DeveloperApiUsageSource implements UsageStatsSource {
 
   constructor(private readonly opts: DeveloperApiUsageSourceOptions) {}
 
-  async stats(database: DatabaseRole): Promise<unknown> {
+  async stats(database: DatabaseLabel): Promise<unknown> {
     const id = this.opts.databaseIds[database];
+    if (id === undefined) throw new UsageSourceError(`no Upstash database id for ${database}`);
     const base = (this.opts.baseUrl ?? 'https://api.upstash.com').replace(/\/+$/, '');
     const { email, apiKey } = await this.opts.credentials();
     const path = `/v2/redis/stats/${encodeURIComponent(id)}`;

@@ -6,6 +6,9 @@
  * that holds the surface, and leaves the other alone.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { environment, type EnvironmentConfig } from '../../config';
 import { createAdminFunction } from '../../lambdas/admin/handler';
@@ -23,7 +26,7 @@ const TWO_CACHE_DATABASES: EnvironmentConfig = {
   upstash: {
     ...dev.upstash,
     cacheShards: [{
-      id: 'api', name: 'clarivum-cache-api-dev', eviction: true, budgetUsd: 20, monthlyRequestQuota: 10_000_000,
+      id: 'api', name: 'clarivum-cache-api-dev', eviction: true, budgetUsd: 20, monthlyRequestQuota: 20_000_000,
       memoryBudgetBytes: 256 * 1024 * 1024, rotationStrategy: 'reset-password', surfaces: ['api'],
     }],
   },
@@ -152,8 +155,18 @@ it('warms each surface into its own database and then finds both fresh there', a
 
 it('audits the second cache database too, with its own cursor and report', async () => {
   await shardDb.set('dev:api:not-an-envelope:default', 'garbage', 'EX', 600);
-  const audit = await createAuditFunction({ env: { ...functionEnv, AUDIT_DRY_RUN: 'true' }, config: TWO_CACHE_DATABASES });
+  // Usage stats of every database, as the Developer API answers them (one file per database).
+  const statsDir = mkdtempSync(join(tmpdir(), 'stats-'));
+  const stats = readFileSync(join(__dirname, '..', 'fixtures', 'upstash-stats.json'), 'utf8');
+  for (const db of ['cache', 'guardrails', 'cache-api']) writeFileSync(join(statsDir, `${db}.json`), stats);
+  const audit = await createAuditFunction({
+    env: { ...functionEnv, AUDIT_DRY_RUN: 'true', UPSTASH_STATS_SOURCE: join(statsDir, '{database}.json') }, config: TWO_CACHE_DATABASES,
+  });
   const report = await audit({ restart: true });
+  // The quota of the second database is read too, against its own monthly quota.
+  expect(report.quota.databases.map((d) => d.database).sort()).toEqual(['cache', 'cache-api', 'guardrails']);
+  const quota = (db: string) => report.quota.databases.find((d) => d.database === db);
+  expect(quota('cache-api')?.monthlyRequestQuota).toBe(20_000_000);
   expect(report.status).toBe('completed');
   const shard = report.shards?.['cache-api'];
   expect(shard?.status).toBe('completed');
