@@ -6,6 +6,7 @@
  */
 import type { Redis } from '@upstash/redis';
 import type { SurfaceConfig } from '../../config/types';
+import { loopDelayMs } from '../shared/loop-delay';
 import type { MetricsRecorder } from '../shared/metrics/recorder';
 import { encodeEnvelope, type Envelope, type Generations } from './envelope';
 import { expiresAtMs } from './freshness';
@@ -208,10 +209,15 @@ export class Refresher {
    */
   private async waitForOwner(t: RequestTarget, gens: Generations, requestDeadline: number): Promise<Waited> {
     const { clock, redis, call } = this.opts;
-    const deadline = Math.min(requestDeadline, clock() + (this.opts.lockWaitMs ?? t.surface.originTimeoutMs + 500));
+    const waitMs = this.opts.lockWaitMs ?? t.surface.originTimeoutMs + 500;
+    // The wait counts time the owner had, not time this process was too busy to look (loop-delay.ts);
+    // the request's deadline bounds it whatever.
+    const started = clock();
+    const delayAtStart = loopDelayMs();
+    const waited = (): number => clock() - started - (loopDelayMs() - delayAtStart);
     let interval = this.opts.pollIntervalMs ?? 20;
-    while (clock() < deadline) {
-      await sleep(Math.max(1, Math.min(interval, deadline - clock())));
+    while (waited() < waitMs && clock() < requestDeadline) {
+      await sleep(Math.max(1, Math.min(interval, waitMs - waited(), requestDeadline - clock())));
       interval = Math.min(interval * 1.5, 200);
       let raw: string | null | undefined;
       let lock: string | null | undefined;
