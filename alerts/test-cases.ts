@@ -1,3 +1,5 @@
+// Over 300 lines because it is data: one typed promtool case per alert, kept in one table so a
+// missing case is a type error (AlertName is exhaustive).
 import { OBSERVABILITY } from './config';
 import type { AlertName } from './rules';
 import type { Duration } from './types';

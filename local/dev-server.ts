@@ -8,6 +8,9 @@
  * `ADMIN_TOKEN`, `READ_TOKEN` and `METRICS_TOKEN` (each generated and printed when unset) configure it. `--cache-maxmemory <size>
  * [--cache-eviction-policy <policy>]` gives the cache database its own evicting redis-server, as
  * Upstash's cache database evicts, while the guardrails database keeps one that never evicts.
+ *
+ * Over 300 lines: it is the one place that wires every local component (Redis, Upstash servers,
+ * origin, optional monitoring and eviction) the way AWS wires the deployed ones.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

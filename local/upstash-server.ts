@@ -5,6 +5,9 @@
  * tokens (standard, read-only, ACL-user tokens), base64 replies, sync tokens, Upstash error shapes,
  * and `/subscribe/<channel>` / `/psubscribe/<pattern>` event streams.
  * Test hooks: request counting, billed-command counting, a request log and injected faults.
+ *
+ * Over 300 lines: the protocol's request parsing, authentication and reply encoding are one
+ * request pipeline; the commands, scripts, ACL and subscriptions live in their own files.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

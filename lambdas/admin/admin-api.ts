@@ -1,3 +1,5 @@
+// Over 300 lines: the admin routes share one authenticated, rate-limited, idempotent pipeline and
+// their request validation; splitting the routes apart would spread that pipeline over files.
 import { randomUUID } from 'node:crypto';
 import { ROUTE_TABLE, routesOf, type RouteId, type RouteMethod } from '../../contracts/routes';
 import type { Redis } from '@upstash/redis';

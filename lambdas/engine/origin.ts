@@ -22,9 +22,10 @@ export interface OriginResponse {
  */
 export const MAX_PASS_THROUGH_BYTES = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
 
+/** Its message reaches clients in a 502: it never carries internal error text (that stays in `cause`). */
 export class OriginError extends Error {
-  constructor(readonly outcome: 'timeout' | 'error' | 'too_large', message: string) {
-    super(message);
+  constructor(readonly outcome: 'timeout' | 'error' | 'too_large', message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'OriginError';
   }
 }
@@ -73,7 +74,7 @@ export async function fetchOrigin(
     if (err.name === 'TimeoutError' || err.name === 'AbortError') {
       throw new OriginError('timeout', `origin did not answer within ${timeoutMs} ms`);
     }
-    throw new OriginError('error', `origin request failed: ${err.message}`);
+    throw new OriginError('error', 'the origin request failed (no answer: connection refused, reset or unreachable)', { cause: err });
   } finally {
     clearTimeout(timer);
   }

@@ -1,3 +1,5 @@
+// Over 300 lines: both rate-limit scopes, the allowlist and the fail-open/closed decision share the
+// per-bucket limiter cache and the timeout; they are one state machine per bucket.
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Ratelimit } from '@upstash/ratelimit';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { Redis } from '@upstash/redis';
 import { TokenAuthenticator } from '../../lambdas/guardrails/token-auth';
 import { encodeEnvelope } from '../../lambdas/engine/envelope';
@@ -205,6 +206,18 @@ describe('read path', () => {
     expect(stale.body).toBe(first.body);
     offset = 41_000;
     expect((await engine.handle(get('/c/api/fallback'))).statusCode).toBe(502);
+  });
+
+  it('answers 502 without internal error text when the origin cannot be reached', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const engine = await engineFor(upstash, `http://127.0.0.1:${port}`);
+    const res = await engine.handle(get('/c/api/unreachable'));
+    expect(res.statusCode).toBe(502);
+    expect(jsonOf(res)).toEqual({ error: 'origin_unavailable', message: expect.stringContaining('the origin request failed') });
+    expect(String(res.body)).not.toMatch(/ECONNREFUSED|fetch failed|127\.0\.0\.1|:\d{4,5}/);
   });
 
   it('XFetch refreshes a hot entry before it expires', async () => {
