@@ -11,7 +11,9 @@ const QUARTERLY_ROTATION = 'cron(0 8 1 JAN,APR,JUL,OCT ? *)';
 const DAILY_AUDIT = 'cron(0 3 * * ? *)';
 
 function databases(env: EnvironmentName, paid: boolean): { cache: UpstashDatabaseConfig; guardrails: UpstashDatabaseConfig } {
-  const strategy = paid ? 'alternating-users' : 'reset-password';
+  // Every environment rotates with two ACL users, so no function uses the default user (Upstash
+  // documents ACL users without a plan restriction); reset-password stays available per database.
+  const strategy = 'alternating-users';
   return {
     cache: {
       name: `clarivum-cache-${env}`,
