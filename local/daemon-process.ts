@@ -3,7 +3,8 @@
  * with its output kept for error messages, ready when its HTTP readiness URL answers 200, stopped
  * with SIGTERM (SIGKILL after a grace period), and killed if this process exits first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { killOnExit } from './child-processes';
 
 export interface DaemonProcess {
   readonly name: string;
@@ -12,17 +13,6 @@ export interface DaemonProcess {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
-  }
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -38,7 +28,7 @@ export async function startDaemon(opts: {
   readonly readyTimeoutMs?: number;
 }): Promise<DaemonProcess> {
   const child = spawn(opts.binary, [...opts.args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
+  killOnExit(child);
   let output = '';
   const collect = (chunk: Buffer): void => { output = (output + chunk.toString()).slice(-4000); };
   child.stdout?.on('data', collect);

@@ -9,6 +9,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVICTION_POLICIES, MAXMEMORY_PATTERN, type EvictionPolicy } from './eviction';
+import { killOnExit } from './child-processes';
 
 export interface RedisProcessOptions {
   /** TCP port to listen on. @default - a free port chosen by the OS */
@@ -39,17 +40,6 @@ export interface RedisProcess {
   resume(): void;
 }
 
-/** Children still running: killed if this process exits without stopping them (one shared listener). */
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
-  }
-}
 
 const STOP_GRACE_MS = 5_000;
 
@@ -125,7 +115,7 @@ async function startOnPort(port: number, databases: number, opts: RedisProcessOp
     ];
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
-    track(proc);
+    killOnExit(proc);
     let output = '';
     let markReady: () => void = () => undefined;
     // Ready when *this* process says so: a connect probe could reach another server on a reused port.
