@@ -39,8 +39,15 @@ export function increaseSum(metric: string, opts: { by: readonly string[]; selec
   return `sum by (${opts.by.join(', ')}) (increase(${metric}${matchers(opts.selector)}[${opts.window}]))`;
 }
 
-/** Keys the cache database evicted per key the platform wrote (the seed's eviction rate). */
+/** The cache databases: `cache` and every further one (`cache-<id>`, `upstash.cacheShards`). */
+export const CACHE_DATABASES = 'database=~"cache|cache-.+"';
+
+/**
+ * Keys each cache database evicted per key the platform wrote (the seed's eviction rate), one
+ * series per database. The writes carry no database label, so each database is divided by all
+ * writes: exact with one cache database, a lower bound for each of several.
+ */
 export function evictionRatio(opts: { by: readonly string[]; selector?: string; window: string }): string {
-  const evicted = increaseSum('upstash_evicted_keys', { ...opts, selector: [opts.selector, 'database="cache"'].filter(Boolean).join(',') });
-  return `${evicted} / ${increaseSum('cache_writes_total', opts)}`;
+  const evicted = increaseSum('upstash_evicted_keys', { ...opts, by: [...opts.by, 'database'], selector: [opts.selector, CACHE_DATABASES].filter(Boolean).join(',') });
+  return `${evicted} / ignoring (database) group_left ${increaseSum('cache_writes_total', opts)}`;
 }

@@ -35,9 +35,9 @@ export const ALERT_RULES = [
   },
   {
     name: 'CacheServiceHighMemoryUsage', group: 'cache-platform-service', severity: 'warning', for: '5m',
-    query: 'sum by (environment) (cache_memory_bytes) / sum by (environment) (memory_budget_bytes)', comparison: '>', threshold: O.memoryBudgetRatio,
-    summary: 'Cache memory usage is {{ $value | humanizePercentage }} of its budget in {{ $labels.environment }}',
-    description: `The cache database in {{ $labels.environment }} uses more than ${pct(O.memoryBudgetRatio)} of its memory budget; evictions will rise.`,
+    query: 'sum by (environment, database) (cache_memory_bytes) / sum by (environment, database) (memory_budget_bytes)', comparison: '>', threshold: O.memoryBudgetRatio,
+    summary: 'Cache memory usage of {{ $labels.database }} is {{ $value | humanizePercentage }} of its budget in {{ $labels.environment }}',
+    description: `The cache database {{ $labels.database }} in {{ $labels.environment }} uses more than ${pct(O.memoryBudgetRatio)} of its memory budget; evictions will rise.`,
   },
   {
     name: 'CacheServiceBackpressure', group: 'cache-platform-service', severity: 'warning', for: '2m',
@@ -70,11 +70,11 @@ export const ALERT_RULES = [
   },
   {
     name: 'CacheEvictionRateHigh', group: 'cache-platform-cache', severity: 'warning', for: '30m',
-    query: `${evictionRatio({ by: ENV, window: '1d' })} and ${increaseSum('cache_writes_total', { by: ENV, window: '1d' })} > ${O.evictionMinWritesPerDay}`,
+    query: `${evictionRatio({ by: ENV, window: '1d' })} and ignoring (database) ${increaseSum('cache_writes_total', { by: ENV, window: '1d' })} > ${O.evictionMinWritesPerDay}`,
     comparison: '>', threshold: O.evictionRatio,
-    summary: 'Upstash evicted {{ $value | humanizePercentage }} as many keys as the cache wrote in {{ $labels.environment }}',
-    description: `Over the last day the cache database in {{ $labels.environment }} evicted more than ${pct(O.evictionRatio)} of what was written: it is too small for the working set, so entries vanish before their TTL and the hit rate falls.`,
-    rationale: 'A day: the audit reads evicted_keys once a day. increase() because evicted_keys is a cumulative counter (reset when the server restarts).',
+    summary: 'Upstash evicted {{ $value | humanizePercentage }} as many keys from {{ $labels.database }} as the cache wrote in {{ $labels.environment }}',
+    description: `Over the last day the cache database {{ $labels.database }} in {{ $labels.environment }} evicted more than ${pct(O.evictionRatio)} of what was written: it is too small for the working set, so entries vanish before their TTL and the hit rate falls.`,
+    rationale: 'A day: the audit reads evicted_keys once a day. increase() because evicted_keys is a cumulative counter (reset when the server restarts). Per cache database, against all writes (they carry no database label): with several cache databases a lower bound.',
   },
   {
     name: 'CacheLargeEntries', group: 'cache-platform-cache', severity: 'warning', for: '1h',

@@ -95,15 +95,25 @@ export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
     },
   },
   CacheServiceHighMemoryUsage: {
-    series: { [`cache_memory_bytes{${P}}`]: '900x30', [`memory_budget_bytes{${P}}`]: '1000x30' },
+    series: {
+      [`cache_memory_bytes{${P},database="cache"}`]: '700x30', [`memory_budget_bytes{${P},database="cache"}`]: '1000x30',
+      // A further cache database (upstash.cacheShards) near its own, larger budget fires on its own.
+      [`cache_memory_bytes{${P},database="cache-api"}`]: '1800x30', [`memory_budget_bytes{${P},database="cache-api"}`]: '2000x30',
+    },
     pendingAt: '3m',
     firingAt: '10m',
     firing: [{
-      labels: { environment: 'prod' },
-      summary: 'Cache memory usage is 90% of its budget in prod',
-      description: 'The cache database in prod uses more than 80 % of its memory budget; evictions will rise.',
+      labels: { environment: 'prod', database: 'cache-api' },
+      summary: 'Cache memory usage of cache-api is 90% of its budget in prod',
+      description: 'The cache database cache-api in prod uses more than 80 % of its memory budget; evictions will rise.',
     }],
-    healthy: { why: 'below 80 %', series: { [`cache_memory_bytes{${P}}`]: '700x30', [`memory_budget_bytes{${P}}`]: '1000x30' } },
+    healthy: {
+      why: 'each database below 80 % of its own budget (together above 80 % of the default budget)',
+      series: {
+        [`cache_memory_bytes{${P},database="cache"}`]: '700x30', [`memory_budget_bytes{${P},database="cache"}`]: '1000x30',
+        [`cache_memory_bytes{${P},database="cache-api"}`]: '700x30', [`memory_budget_bytes{${P},database="cache-api"}`]: '2000x30',
+      },
+    },
   },
   CacheServiceBackpressure: {
     series: { [`cache_backpressure_total{${P},${CACHE_ROUTE}}`]: '0+30x30' },
@@ -170,6 +180,8 @@ export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
     evaluationInterval: '30m',
     series: {
       [`upstash_evicted_keys{${P},database="cache"}`]: '0+100x300',
+      // A further cache database (upstash.cacheShards) evicting as much fires on its own.
+      [`upstash_evicted_keys{${P},database="cache-api"}`]: '0+100x300',
       // The guardrails database never evicts; were it counted, it would double the ratio.
       [`upstash_evicted_keys{${P},database="guardrails"}`]: '0+100x300',
       [`cache_writes_total{${P},namespace="marketing"}`]: '0+600x300',
@@ -177,11 +189,11 @@ export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
     },
     pendingAt: '30m',
     firingAt: '60m',
-    firing: [{
-      labels: { environment: 'prod' },
-      summary: 'Upstash evicted 10% as many keys as the cache wrote in prod',
-      description: 'Over the last day the cache database in prod evicted more than 5 % of what was written: it is too small for the working set, so entries vanish before their TTL and the hit rate falls.',
-    }],
+    firing: ['cache', 'cache-api'].map((database) => ({
+      labels: { environment: 'prod', database },
+      summary: `Upstash evicted 10% as many keys from ${database} as the cache wrote in prod`,
+      description: `Over the last day the cache database ${database} in prod evicted more than 5 % of what was written: it is too small for the working set, so entries vanish before their TTL and the hit rate falls.`,
+    })),
     healthy: {
       why: '1 % of writes evicted',
       series: {

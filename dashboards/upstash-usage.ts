@@ -1,7 +1,7 @@
 import { DashboardBuilder, RowBuilder, type Dashboard, type DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { OBSERVABILITY as O } from '../alerts/config';
-import { evictionRatio, increaseSum, rateSum } from '../alerts/queries';
+import { CACHE_DATABASES, evictionRatio, increaseSum, rateSum } from '../alerts/queries';
 import { ENV, RATE_WINDOW, stat, timeseries } from './panels';
 import { environmentVariable, surfaceVariable } from './variables';
 
@@ -23,9 +23,9 @@ export function upstashUsageDashboard(opts: { uid: string; environment: string; 
     .withVariable(surfaceVariable(ds))
     .withRow(new RowBuilder('Monthly quota'))
     .withPanel(stat({
-      title: 'Cache quota used', description: `Monthly requests over quota (warning ${O.upstashQuotaWarning * 100} %, critical ${O.upstashQuotaCritical * 100} %).`,
+      title: 'Cache quota used', description: `Monthly requests over quota of each cache database (warning ${O.upstashQuotaWarning * 100} %, critical ${O.upstashQuotaCritical * 100} %).`,
       unit: units.PercentUnit, ds, steps: [O.upstashQuotaWarning, O.upstashQuotaCritical], width: 12,
-      target: { expr: `max(upstash_monthly_quota_ratio{${ENV},database="cache"})`, legend: 'cache' },
+      target: { expr: `max by (database) (upstash_monthly_quota_ratio{${ENV},${CACHE_DATABASES}})`, legend: '{{database}}' },
     }))
     .withPanel(stat({
       title: 'Guardrails quota used', description: 'Monthly requests over quota of the guardrails database.',
@@ -53,22 +53,22 @@ export function upstashUsageDashboard(opts: { uid: string; environment: string; 
       targets: [{ expr: `max by (database) (upstash_storage_bytes{${ENV}})`, legend: '{{database}}' }],
     }))
     .withPanel(timeseries({
-      title: 'Cache memory vs budget', description: 'Memory used by the cache database against its budget (alert above 80 %).', unit: units.BytesIEC, ds,
+      title: 'Cache memory vs budget', description: 'Memory used by each cache database against its budget (alert above 80 %).', unit: units.BytesIEC, ds,
       targets: [
-        { expr: `max(cache_memory_bytes{${ENV}})`, legend: 'used' },
-        { expr: `max(memory_budget_bytes{${ENV}})`, legend: 'budget' },
+        { expr: `max by (database) (cache_memory_bytes{${ENV}})`, legend: '{{database}} used' },
+        { expr: `max by (database) (memory_budget_bytes{${ENV}})`, legend: '{{database}} budget' },
       ],
     }))
     .withRow(new RowBuilder('Evictions and entries'))
     .withPanel(stat({
-      title: 'Evicted share of writes', description: `Keys Upstash evicted over keys the platform wrote, last day (alert above ${O.evictionRatio * 100} %).`,
+      title: 'Evicted share of writes', description: `Keys each cache database evicted over all keys the platform wrote, last day (alert above ${O.evictionRatio * 100} %).`,
       unit: units.PercentUnit, ds, steps: [O.evictionRatio, O.evictionRatio * 2], width: 8,
-      target: { expr: evictionRatio({ by: [], selector: ENV, window: '1d' }), legend: 'evicted / written' },
+      target: { expr: evictionRatio({ by: [], selector: ENV, window: '1d' }), legend: '{{database}} evicted / written' },
     }))
     .withPanel(timeseries({
-      title: 'Evicted keys vs writes', description: 'Per day: keys the cache database evicted (INFO evicted_keys, audit job) and entries written.', unit: units.Short, ds, width: 16,
+      title: 'Evicted keys vs writes', description: 'Per day: keys each cache database evicted (INFO evicted_keys, audit job) and entries written.', unit: units.Short, ds, width: 16,
       targets: [
-        { expr: increaseSum('upstash_evicted_keys', { by: [], selector: `${ENV},database="cache"`, window: '1d' }), legend: 'evicted' },
+        { expr: increaseSum('upstash_evicted_keys', { by: ['database'], selector: `${ENV},${CACHE_DATABASES}`, window: '1d' }), legend: '{{database}} evicted' },
         { expr: increaseSum('cache_writes_total', { by: [], selector: ENV, window: '1d' }), legend: 'written' },
       ],
     }))

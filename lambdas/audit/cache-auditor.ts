@@ -45,7 +45,8 @@ export interface CacheAuditorOptions {
   readonly clock?: () => number;
   /**
    * A further cache database (`cache-<id>`, `upstash.cacheShards`): its cursor, report and job lock
-   * carry the name; the quota and memory gauges stay with the default database's audit.
+   * carry the name, and it records its own evicted keys; the quota and memory gauges of every
+   * database stay with the default database's audit.
    * @default - the default cache database
    */
   readonly database?: string;
@@ -106,8 +107,9 @@ export class CacheAuditor {
     const lock = await this.opts.locks.tryAcquire(`${auditLockKey(env)}${database ? `:${database}` : ''}`, { ttlMs: budgetMs + LOCK_MARGIN_MS });
     if (!lock) return report('locked');
     try {
-      // Quota and eviction gauges belong to the default database's audit.
-      const [quota] = database ? [[]] : await Promise.all([this.readQuota(errors), this.readEvictions(errors)]);
+      // Quota and memory gauges (of every database) belong to the default database's audit; each
+      // cache database reports its own evicted keys.
+      const [quota] = await Promise.all([database ? [] : this.readQuota(errors), this.readEvictions(errors)]);
       const pass = await this.scan(lock, options, dryRun, batchSize, tally, errors);
       if (pass.complete && !database) this.recordEntries(tally);
       const extra = { pass, quota: { source: this.opts.usage?.description, databases: quota } };
@@ -240,18 +242,21 @@ export class CacheAuditor {
       this.metrics.setGauge('upstash_monthly_request_quota', r.monthlyRequestQuota, labels);
       if (r.storageBytes !== undefined) this.metrics.setGauge('upstash_storage_bytes', r.storageBytes, labels);
       if (r.monthlyBandwidthBytes !== undefined) this.metrics.setGauge('upstash_monthly_bandwidth_bytes', r.monthlyBandwidthBytes, labels);
-      // The memory alert compares the cache database's data size with its budget.
-      if (r.database === 'cache' && r.storageBytes !== undefined) this.metrics.setGauge('cache_memory_bytes', r.storageBytes);
+      // The memory alert compares each cache database's data size with its budget.
+      if (r.database.startsWith('cache') && r.storageBytes !== undefined) this.metrics.setGauge('cache_memory_bytes', r.storageBytes, labels);
     }
-    if (this.opts.memoryBudgetBytes !== undefined) this.metrics.setGauge('memory_budget_bytes', this.opts.memoryBudgetBytes);
+    if (this.opts.memoryBudgetBytes !== undefined) this.metrics.setGauge('memory_budget_bytes', this.opts.memoryBudgetBytes, { database: 'cache' });
+    for (const shard of this.opts.env.upstash.cacheShards ?? []) {
+      this.metrics.setGauge('memory_budget_bytes', shard.memoryBudgetBytes, { database: `cache-${shard.id}` });
+    }
     return ok;
   }
 
-  /** `evicted_keys` of the cache database: the eviction-rate alert compares it with the writes. */
+  /** `evicted_keys` of this cache database: the eviction-rate alert compares it with the writes. */
   private async readEvictions(errors: string[]): Promise<void> {
     try {
       const evicted = await evictedKeys(this.opts.cache);
-      if (evicted !== undefined) this.metrics.setGauge('upstash_evicted_keys', evicted, { database: 'cache' });
+      if (evicted !== undefined) this.metrics.setGauge('upstash_evicted_keys', evicted, { database: this.opts.database ?? 'cache' });
     } catch (e) {
       errors.push(`evicted keys: ${(e as Error).message}`);
     }

@@ -174,6 +174,13 @@ it('audits the second cache database too, with its own cursor and report', async
   expect(shard?.findings.corrupt.found).toBeGreaterThanOrEqual(1);
   expect(report.findings.corrupt.found).toBe(0);
   expect(await guardrails.redis.exists('dev:audit:report:dry-run:cache-api')).toBe(1);
+  // The memory and eviction gauges of the memory and eviction alerts carry each cache database.
+  const fields = await metricFields('cache_memory_bytes', 'memory_budget_bytes', 'upstash_evicted_keys');
+  for (const database of ['cache', 'cache-api']) {
+    expect(fields.cache_memory_bytes).toContainEqual(expect.stringContaining(`"database":"${database}"`));
+    expect(fields.memory_budget_bytes).toContainEqual(expect.stringContaining(`"database":"${database}"`));
+    expect(fields.upstash_evicted_keys).toContainEqual(expect.stringContaining(`"database":"${database}"`));
+  }
 });
 
 it('counts the requests to each cache database under its own name in the metrics', async () => {
@@ -189,3 +196,17 @@ it('counts the requests to each cache database under its own name in the metrics
     io.disconnect();
   }
 });
+
+/** Series fields (JSON `[suffix, labels]`) of each metric, as flushed to the guardrails database. */
+async function metricFields(...names: string[]): Promise<Record<string, string[]>> {
+  const io = new IORedis(guardrails.redisUrl, { db: guardrails.db });
+  try {
+    const entries = await Promise.all(names.map(async (name) => {
+      const [, keys] = await io.scan('0', 'MATCH', `*:${name}`, 'COUNT', 1000);
+      return [name, (await Promise.all(keys.map((k) => io.hkeys(k)))).flat()] as const;
+    }));
+    return Object.fromEntries(entries);
+  } finally {
+    io.disconnect();
+  }
+}

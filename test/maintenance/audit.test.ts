@@ -202,7 +202,7 @@ describe('quota', () => {
       storageBytes: stats.diskusage[stats.diskusage.length - 1]?.y, monthlyBandwidthBytes: stats.total_monthly_bandwidth,
     });
     expect(metrics.gauge('upstash_monthly_quota_ratio', { database: 'cache' })).toBeCloseTo(ratio, 12);
-    expect(metrics.gauge('cache_memory_bytes')).toBe(stats.diskusage[stats.diskusage.length - 1]?.y);
+    expect(metrics.gauge('cache_memory_bytes', { database: 'cache' })).toBe(stats.diskusage[stats.diskusage.length - 1]?.y);
     expect(metrics.gauge('upstash_monthly_quota_ratio', { database: 'guardrails' }))
       .toBeCloseTo(stats.total_monthly_requests / env.upstash.guardrails.monthlyRequestQuota, 12);
   });

@@ -80,7 +80,7 @@ test('the audit function reads the quota from the stats source and records the r
   const text = await renderMetrics(guardrails.redis);
   expect(text).toMatch(/upstash_monthly_quota_ratio\{[^}]*database="cache"[^}]*\} 0\.6123456\b/);
   // The memory alert's denominator comes from the typed config (dev: 256 MiB).
-  expect(text).toMatch(new RegExp(`^memory_budget_bytes ${256 * 1024 * 1024}$`, 'm'));
+  expect(text).toMatch(new RegExp(`^memory_budget_bytes{database="cache"} ${256 * 1024 * 1024}$`, 'm'));
   expect(text).toMatch(/cache_audit_findings_total\{reason="corrupt",outcome="fixed"\} 1/);
 });
 

@@ -7,7 +7,7 @@ import { METRIC_NAMES } from '../../contracts/metrics';
 
 /** AWS/Lambda metrics documented by AWS that the Lambda dashboard may read. */
 const CLOUDWATCH_LAMBDA_METRICS = new Set(['Invocations', 'Errors', 'Throttles', 'Duration', 'ConcurrentExecutions']);
-const PROMQL_WORDS = new Set(['sum', 'max', 'min', 'rate', 'by', 'and', 'or', 'unless', 'on', 'time', 'histogram_quantile', 'label_values', 'increase', 'vector', 'absent']);
+const PROMQL_WORDS = new Set(['sum', 'max', 'min', 'rate', 'by', 'and', 'or', 'unless', 'on', 'ignoring', 'group_left', 'time', 'histogram_quantile', 'label_values', 'increase', 'vector', 'absent']);
 
 type Target = { expr?: string; namespace?: string; metricName?: string; datasource?: { type?: string; uid?: string } };
 
