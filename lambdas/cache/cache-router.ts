@@ -30,6 +30,8 @@ export interface CacheRouterOptions {
   readonly engine: Pick<CacheEngine, 'read' | 'inspect' | 'circuitState'>;
   /** Cache database client `/readyz` pings. */
   readonly cacheRedis: Redis;
+  /** Further cache databases (`upstash.cacheShards`) `/readyz` also pings, by database label (`cache-<id>`). @default - none */
+  readonly cacheShardRedis?: ReadonlyMap<string, Redis>;
   /** How long `/readyz` waits for the PING. */
   readonly redisTimeoutMs: number;
   /** Read tokens (`READ_REQUIRES_AUTH`). @default - reads that need a token answer 401 */
@@ -69,10 +71,13 @@ const READ_ROUTE = /^\/c\/([^/]+)(?:\/(.*))?$/;
 export class CacheRouter {
   private readonly metrics: MetricsRecorder;
   private readonly clock: () => number;
+  /** Every cache database `/readyz` pings, by database label. */
+  private readonly cacheDatabases: ReadonlyMap<string, Redis>;
 
   constructor(private readonly opts: CacheRouterOptions) {
     this.metrics = opts.metrics ?? NOOP_METRICS;
     this.clock = opts.clock ?? Date.now;
+    this.cacheDatabases = new Map([['cache', opts.cacheRedis], ...(opts.cacheShardRedis ?? new Map<string, Redis>())]);
   }
 
   async handle(req: CacheRequest): Promise<HttpResult> {
@@ -115,7 +120,7 @@ export class CacheRouter {
     const id = matchRoute(path)?.id;
     switch (id) {
       case 'healthz': return { name: ROUTE_TABLE[id].label, run: async () => json(200, { status: 'ok' }) };
-      case 'readyz': return { name: ROUTE_TABLE[id].label, run: () => readiness(this.opts.cacheRedis, this.opts.redisTimeoutMs, this.opts.engine.circuitState()) };
+      case 'readyz': return { name: ROUTE_TABLE[id].label, run: () => readiness(this.cacheDatabases, this.opts.redisTimeoutMs, this.opts.engine.circuitState()) };
       case 'metrics': return { name: ROUTE_TABLE[id].label, run: () => this.serveMetrics(req) };
       case 'debugCache': return { name: ROUTE_TABLE[id].label, run: () => this.debug(method, req) };
       default: return { name: UNMATCHED_ROUTE, run: async () => jsonError(404, 'not_found', `no route for ${method} ${path.slice(0, 200)}`) };

@@ -77,6 +77,7 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const router = new CacheRouter({
     engine: new CacheEngines(engineOn(redis), shardEngines),
     cacheRedis: redis,
+    cacheShardRedis: new Map((config.upstash.cacheShards ?? []).map((shard) => [`cache-${shard.id}`, shardClients.get(shard.surfaces[0] as string) as Redis])),
     redisTimeoutMs: timeoutMs,
     readAuth,
     metricsAuth,

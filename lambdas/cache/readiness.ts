@@ -1,18 +1,29 @@
-/** `GET /readyz`: 200 when the cache database answers PING within the Redis timeout, else 503. */
+/**
+ * `GET /readyz`: 200 when every cache database (the default one and each of `upstash.cacheShards`)
+ * answers PING within the Redis timeout, else 503 naming those that did not.
+ */
 import type { Redis } from '@upstash/redis';
 import type { CircuitState } from '../engine/circuit-breaker';
 import { json, jsonError, type HttpResult } from '../shared/http';
 
-export async function readiness(redis: Redis, timeoutMs: number, circuit: CircuitState): Promise<HttpResult> {
+/** @param databases cache database clients by database label (`cache`, `cache-<id>`) */
+export async function readiness(databases: ReadonlyMap<string, Redis>, timeoutMs: number, circuit: CircuitState): Promise<HttpResult> {
+  const answered = await Promise.all([...databases].map(async ([name, redis]) => [name, await pings(redis, timeoutMs)] as const));
+  const silent = answered.filter(([, ok]) => !ok).map(([name]) => name);
+  if (silent.length === 0) return json(200, { status: 'ready', circuit });
+  return jsonError(503, 'redis_unavailable', `Redis did not answer PING within ${timeoutMs} ms (${silent.join(', ')})`);
+}
+
+async function pings(redis: Redis, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       redis.ping(),
       new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), timeoutMs); }),
     ]);
-    return json(200, { status: 'ready', circuit });
+    return true;
   } catch {
-    return jsonError(503, 'redis_unavailable', `Redis did not answer PING within ${timeoutMs} ms`);
+    return false;
   } finally {
     clearTimeout(timer);
   }
