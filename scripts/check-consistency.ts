@@ -1,7 +1,7 @@
 /**
  * `npm run check:consistency -- [--seed S] [--duration 60s] [--history 10s] [--instances 4]
- * [--faults a,b | --skip-faults a,b] [--verbose]`: runs random concurrent histories with faults against the local
- * stack, checks each one (test/consistency/checker.ts), prints every violation with a shrunk history,
+ * [--faults a,b | --skip-faults a,b] [--cache-shards] [--verbose]`: runs random concurrent histories with faults against the local
+ * stack (with `--cache-shards`, the `api` surface in a further cache database), checks each one (test/consistency/checker.ts), prints every violation with a shrunk history,
  * and ends with `consistency: N histories, N operations, N violations`. Exit 0 with no violation,
  * 1 with some, 2 on wrong usage. The functions' own error logs (admin requests refused while Redis
  * is faulty, as expected) are muted unless `--verbose`.
@@ -13,7 +13,7 @@ import { FAULT_KINDS, type FaultKind } from '../test/consistency/faults';
 import { muteFunctionLogs, runConsistency } from '../test/consistency/run';
 
 const USAGE = `usage: npm run check:consistency -- [--seed <integer>] [--duration 60s] [--history 10s] [--instances 4]
-                                    [--faults <kind,...> | --skip-faults <kind,...>] [--verbose]
+                                    [--faults <kind,...> | --skip-faults <kind,...>] [--cache-shards] [--verbose]
 fault kinds: ${FAULT_KINDS.join(', ')}`;
 
 function faultList(value: string, option: string): FaultKind[] {
@@ -31,7 +31,7 @@ function options(argv: string[]): Options | 'help' {
     args: argv,
     options: {
       seed: { type: 'string' }, duration: { type: 'string' }, history: { type: 'string' }, instances: { type: 'string' },
-      faults: { type: 'string' }, 'skip-faults': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      faults: { type: 'string' }, 'skip-faults': { type: 'string' }, 'cache-shards': { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
@@ -50,6 +50,7 @@ function options(argv: string[]): Options | 'help' {
     historyMs: parseDurationSeconds(values.history ?? '10s', '--history') * 1000,
     instances,
     faults,
+    cacheShards: values['cache-shards'] === true,
     verbose: values.verbose === true,
   };
 }

@@ -4,7 +4,9 @@
  * another (`noeviction`), each behind the local Upstash REST server; a versioned origin that can hold
  * one instance's answers (an instance frozen mid-refresh); N cache functions and one admin function
  * built by their own factories (`createCacheFunction`, `createAdminFunction`), as `npm run dev`
- * builds them, talking to Redis only through the real `@upstash/redis` client.
+ * builds them, talking to Redis only through the real `@upstash/redis` client. With `cacheShards`
+ * the `api` surface lives in a further cache database (`upstash.cacheShards`, the scale-out path):
+ * logical database 1 of the cache redis-server, behind the same proxy and its own REST server.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import IORedis from 'ioredis';
@@ -17,6 +19,7 @@ import { startRedisServer, type RedisProcess } from '../../local/redis-process';
 import { startTcpProxy, type TcpProxy } from '../../local/tcp-proxy';
 import { startUpstashServer, type LocalUpstashServer } from '../../local/upstash-server';
 import { startOrigin, type Origin } from '../support/origin';
+import { shardVariables, withCacheShard } from '../support/two-cache-databases';
 import { originBody } from './history';
 
 /** Admin tokens used in turn: the admin rate limit (60 a minute) is per token. */
@@ -35,9 +38,11 @@ export interface Cluster {
   readonly cacheRedis: RedisProcess;
   readonly guardrailsRedis: RedisProcess;
   readonly proxy: TcpProxy;
-  readonly upstash: { readonly cache: LocalUpstashServer; readonly guardrails: LocalUpstashServer };
+  readonly upstash: { readonly cache: LocalUpstashServer; readonly guardrails: LocalUpstashServer; readonly cacheShard?: LocalUpstashServer };
   /** Straight to the cache database's redis-server (not through the proxy), for faults. */
   readonly cacheDb: IORedis;
+  /** Straight to the further cache database (logical database 1), with `cacheShards` only. */
+  readonly cacheShardDb?: IORedis;
   readonly origin: Origin;
   close(): Promise<void>;
 }
@@ -59,7 +64,12 @@ export function httpEvent(method: string, rawPath: string, opts: { headers?: Rec
   };
 }
 
-export async function startCluster(instanceCount: number): Promise<Cluster> {
+export interface ClusterOptions {
+  /** Serve the `api` surface from a further cache database (`upstash.cacheShards`). @default false */
+  readonly cacheShards?: boolean;
+}
+
+export async function startCluster(instanceCount: number, opts: ClusterOptions = {}): Promise<Cluster> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const close = async (): Promise<void> => {
     while (cleanups.length > 0) await cleanups.pop()?.().catch(() => undefined);
@@ -77,6 +87,8 @@ export async function startCluster(instanceCount: number): Promise<Cluster> {
       startUpstashServer({ redisUrl: guardrailsRedis.url, db: 0 }),
     ]);
     cleanups.push(() => cache.close(), () => guardrails.close());
+    const cacheShard = opts.cacheShards ? await startUpstashServer({ redisUrl: proxy.url, db: 1 }) : undefined;
+    if (cacheShard) cleanups.push(() => cacheShard.close());
 
     const versions = new Map<string, number>();
     const frozen = new Map<number, { thawed: Promise<void>; thaw: () => void }>();
@@ -98,15 +110,22 @@ export async function startCluster(instanceCount: number): Promise<Cluster> {
       UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
       ADMIN_TOKEN: ADMIN_TOKENS.join(','),
       MAX_INFLIGHT: '1000',
+      ...(cacheShard ? shardVariables(cacheShard) : {}),
     };
+    const config = cacheShard ? withCacheShard(environment('dev')) : undefined;
     const surfaces = environment('dev').surfaces.map((s) => s.name);
     const envOf = (instance: number): NodeJS.ProcessEnv =>
       ({ ...base, ...Object.fromEntries(surfaces.map((s) => [originOverrideVariable(s), `${origin.url}/i${instance}/${s}`])) });
-    const instances = await Promise.all(Array.from({ length: instanceCount }, (_, i) => createCacheFunction({ env: envOf(i) })));
-    const adminFunction = await createAdminFunction({ env: envOf(instanceCount) });
-    const cacheDb = new IORedis(cacheRedis.url, { maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 50, 500) });
-    cacheDb.on('error', () => undefined);
-    cleanups.push(async () => cacheDb.disconnect());
+    const instances = await Promise.all(Array.from({ length: instanceCount }, (_, i) => createCacheFunction({ env: envOf(i), config })));
+    const adminFunction = await createAdminFunction({ env: envOf(instanceCount), config });
+    const direct = (db: number): IORedis => {
+      const client = new IORedis(cacheRedis.url, { db, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 50, 500) });
+      client.on('error', () => undefined);
+      cleanups.push(async () => client.disconnect());
+      return client;
+    };
+    const cacheDb = direct(0);
+    const cacheShardDb = cacheShard ? direct(1) : undefined;
     cleanups.push(async () => { for (const f of frozen.values()) f.thaw(); });
     let adminCalls = 0;
 
@@ -132,8 +151,9 @@ export async function startCluster(instanceCount: number): Promise<Cluster> {
       cacheRedis,
       guardrailsRedis,
       proxy,
-      upstash: { cache, guardrails },
+      upstash: { cache, guardrails, cacheShard },
       cacheDb,
+      cacheShardDb,
       origin,
       close,
     };

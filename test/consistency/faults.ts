@@ -46,7 +46,9 @@ async function evictedKeys(ctx: FaultContext): Promise<number> {
  * (generations, flags, locks: what an invalidation or a bypass lives in), or a single key.
  */
 async function deleteKeySubset(ctx: FaultContext): Promise<string> {
-  const db = ctx.cluster.cacheDb;
+  // With a further cache database, either one loses keys.
+  const shardDb = ctx.cluster.cacheShardDb;
+  const db = shardDb && ctx.random.chance(0.5) ? shardDb : ctx.cluster.cacheDb;
   const keys: string[] = [];
   let cursor = '0';
   do {
@@ -62,7 +64,8 @@ async function deleteKeySubset(ctx: FaultContext): Promise<string> {
       : keys.length > 0 ? [ctx.random.pick(keys)] : [];
   if (doomed.length > 0) await db.del(...doomed);
   const what = strategy === 'share' ? `${Math.round(share * 100)} % of the keys` : strategy === 'metadata' ? 'every generation, flag and lock' : 'one key';
-  return `deleted ${what}: ${doomed.length} of ${keys.length} (${doomed.filter(metadata).length} generations/flags/locks)`;
+  const where = db === shardDb ? ' of the further cache database' : '';
+  return `deleted ${what}${where}: ${doomed.length} of ${keys.length} (${doomed.filter(metadata).length} generations/flags/locks)`;
 }
 
 /**
@@ -111,8 +114,9 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext): Promise<I
       return done(`cache redis-server ${SLOW_DELAY_MS} ms slower each way`, async () => cluster.proxy.setDelay(0));
     case 'upstash-500':
     case 'upstash-garbage': {
-      const target = random.chance(0.7) ? 'cache' : 'guardrails';
-      const server = cluster.upstash[target];
+      const cacheTarget = cluster.upstash.cacheShard && random.chance(0.5) ? 'cacheShard' : 'cache';
+      const target = random.chance(0.7) ? cacheTarget : 'guardrails';
+      const server = cluster.upstash[target] as NonNullable<Cluster['upstash'][typeof target]>;
       server.setFault(kind === 'upstash-500' ? 'http500' : 'garbage');
       return done(`${target} REST server answers ${kind === 'upstash-500' ? '500' : 'garbage'}`, async () => server.setFault('none'));
     }

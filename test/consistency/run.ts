@@ -18,6 +18,8 @@ export interface ConsistencyOptions {
   readonly historyMs?: number;
   readonly faults?: readonly FaultKind[];
   readonly instances?: number;
+  /** Run against two cache databases (the `api` surface in a further one, `upstash.cacheShards`). @default false */
+  readonly cacheShards?: boolean;
   /** Progress and reports. @default - nothing */
   readonly log?: (line: string) => void;
 }
@@ -63,10 +65,10 @@ export async function runConsistency(opts: ConsistencyOptions): Promise<Consiste
   const byCheck: Record<CheckName, number> = { 'stale-after-invalidation': 0, 'foreign-body': 0, 'cached-during-bypass': 0, 'read-5xx': 0 };
   let histories = 0;
   let operations = 0;
-  log(`consistency: seed ${opts.seed}, budget ${Math.round(opts.durationMs / 1000)} s, histories of ${Math.round(historyMs / 1000)} s, faults: ${(opts.faults ?? FAULT_KINDS).join(', ') || 'none'}`);
+  log(`consistency: seed ${opts.seed}, budget ${Math.round(opts.durationMs / 1000)} s, histories of ${Math.round(historyMs / 1000)} s, faults: ${(opts.faults ?? FAULT_KINDS).join(', ') || 'none'}${opts.cacheShards ? ', two cache databases' : ''}`);
   while (histories === 0 || performance.now() - started < opts.durationMs - historyMs / 2) {
     const seed = opts.seed + histories;
-    const history = await runHistory({ seed, durationMs: historyMs, faults: opts.faults, instances: opts.instances });
+    const history = await runHistory({ seed, durationMs: historyMs, faults: opts.faults, instances: opts.instances, cacheShards: opts.cacheShards });
     const violations = checkHistory(history);
     histories += 1;
     operations += history.operations.length;

@@ -31,6 +31,8 @@ export interface WorkloadOptions {
   readonly readers?: number;
   /** @default every kind */
   readonly faults?: readonly FaultKind[];
+  /** The `api` surface in a further cache database (`upstash.cacheShards`). @default false */
+  readonly cacheShards?: boolean;
 }
 
 const keyOf = (path: string): string => {
@@ -84,7 +86,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function runHistory(opts: WorkloadOptions): Promise<History> {
   const random = new SeededRandom(opts.seed);
   const faults = opts.faults ?? FAULT_KINDS;
-  const cluster = await startCluster(opts.instances ?? 4);
+  const cluster = await startCluster(opts.instances ?? 4, { cacheShards: opts.cacheShards });
   const operations: Operation[] = [];
   let nextId = 0;
   const record = (op: NewOperation): void => { operations.push({ ...op, id: nextId++ } as Operation); };
