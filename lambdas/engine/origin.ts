@@ -1,8 +1,11 @@
 /**
  * Calls an origin with a timeout and reads its body as bytes (binary safe), streamed with a cap:
  * a body larger than the platform can return is refused as soon as that is known (a
- * `Content-Length` over the cap, or the first chunk past it), never buffered whole.
+ * `Content-Length` over the cap, or the first chunk past it), never buffered whole. Past the first
+ * MiB a read needs one of the process's few body slots (`body-slots.ts`), so concurrent large bodies
+ * do not multiply the memory.
  */
+import { PROCESS_BODY_SLOTS, type BodySlots, type ReleaseBodySlot } from './body-slots';
 
 export type FetchFn = (
   url: string, init: { method: string; headers: Record<string, string>; signal: AbortSignal; redirect: 'manual' },
@@ -30,9 +33,20 @@ export class OriginError extends Error {
   }
 }
 
-async function readCapped(res: Response, maxBytes: number, abort: () => void): Promise<Uint8Array> {
+export interface OriginReadOptions {
+  /** Of the whole call, headers and body. */
+  readonly timeoutMs: number;
+  /** @default Date.now */
+  readonly clock?: () => number;
+  /** Largest body read; more is refused with `OriginError('too_large')`. @default MAX_PASS_THROUGH_BYTES */
+  readonly maxBytes?: number;
+  /** @default PROCESS_BODY_SLOTS */
+  readonly slots?: BodySlots;
+}
+
+async function readCapped(res: Response, maxBytes: number, slots: BodySlots, controller: AbortController): Promise<Uint8Array> {
   const tooLarge = (): OriginError => {
-    abort();
+    controller.abort();
     return new OriginError('too_large', `the origin answered more than ${maxBytes} bytes, more than the platform can return`);
   };
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
@@ -40,31 +54,38 @@ async function readCapped(res: Response, maxBytes: number, abort: () => void): P
   if (!res.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let release: ReleaseBodySlot | undefined;
   const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(value);
+      // Rejects with the timeout's reason if no slot frees in time.
+      if (total > slots.freeBytes && !release) release = await slots.acquire(controller.signal);
     }
-    chunks.push(value);
+  } finally {
+    release?.();
   }
   return chunks.length === 1 ? chunks[0] as Uint8Array : Buffer.concat(chunks, total);
 }
 
 export async function fetchOrigin(
-  fetchFn: FetchFn, url: string, headers: Record<string, string>, timeoutMs: number, clock: () => number = Date.now,
-  maxBytes = MAX_PASS_THROUGH_BYTES,
+  fetchFn: FetchFn, url: string, headers: Record<string, string>, opts: OriginReadOptions,
 ): Promise<OriginResponse> {
+  const { timeoutMs, clock = Date.now, maxBytes = MAX_PASS_THROUGH_BYTES, slots = PROCESS_BODY_SLOTS } = opts;
   const started = clock();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException('origin timeout', 'TimeoutError')), timeoutMs);
   try {
     // Redirects are answers to cache and pass on, not something to follow on the client's behalf.
     const res = await fetchFn(url, { method: 'GET', headers, signal: controller.signal, redirect: 'manual' });
-    const body = await readCapped(res, maxBytes, () => controller.abort());
+    const body = await readCapped(res, maxBytes, slots, controller);
     const out: Record<string, string> = {};
     res.headers.forEach((v, k) => { out[k.toLowerCase()] = v; });
     return { status: res.status, headers: out, body, durationMs: Math.max(0, clock() - started) };
