@@ -1,3 +1,4 @@
+import { RESERVED_SURFACE_NAMES } from '../contracts/reserved-surface-names';
 import { deploymentOf } from './deployment';
 import type {
   AlertRoutingConfig,
@@ -42,8 +43,7 @@ export function validateRateLimit(field: string, p: RateLimitPolicy): void {
 
 export function validateSurface(field: string, s: SurfaceConfig): void {
   check(SURFACE_NAME.test(s.name), `${field}.name`, s.name, 'expected lowercase [a-z0-9-], at most 32 characters');
-  // Reserved by the cache key layout (lambdas/engine/keys.ts): `<env>:gen:...`, `<env>:flag:...`, `<env>:lock:...`.
-  check(!['gen', 'flag', 'lock'].includes(s.name), `${field}.name`, s.name, 'gen, flag and lock are reserved key segments');
+  check(!RESERVED_SURFACE_NAMES.includes(s.name), `${field}.name`, s.name, `${RESERVED_SURFACE_NAMES.join(', ')} are reserved key segments`);
   let url: URL | undefined;
   try { url = new URL(s.originUrl); } catch { url = undefined; }
   check(!!url && (url.protocol === 'https:' || url.protocol === 'http:'), `${field}.originUrl`, s.originUrl, 'expected an http(s) URL');

@@ -1,7 +1,8 @@
 /**
  * What the audit makes of one key of the cache database. The layout is the engine's
  * (`lambdas/engine/keys.ts`): entries `<env>:<surface>:<resource>:<variant>`, and the system keys
- * `<env>:gen:...`, `<env>:flag:bypass:<surface>`, `<env>:lock:...`. Anything else is malformed.
+ * `<env>:state:<surface>`, `<env>:gen:...`, `<env>:flag:bypass:<surface>` (mirrors of earlier
+ * releases), `<env>:lock:...` and fill marks. Anything else is malformed.
  *
  * An entry is an orphan when no reader can ever use it again: its surface is no longer
  * configured, or it was written under an older envelope schema, a retired or older surface
@@ -56,12 +57,13 @@ const validSegment = (name: 'env' | 'surface' | 'resource' | 'variant', value: s
 };
 
 /**
- * True for `<env>:gen:<surface>[:<resource>]`, `<env>:flag:bypass:<surface>`, `<env>:lock:<s>:<r>:<v>`
- * and the fill marks of the first two (`<env>:fill:gen:...`, `<env>:fill:flag:...`).
+ * True for `<env>:state:<surface>`, `<env>:gen:<surface>[:<resource>]`, `<env>:flag:bypass:<surface>`,
+ * `<env>:lock:<s>:<r>:<v>` and the fill marks of the first three (`<env>:fill:state:...`, ...).
  */
 export function isSystemKey(parts: readonly string[]): boolean {
   const [, kind, a, b, c] = parts;
-  if (kind === 'fill') return isSystemKey([parts[0] ?? '', ...parts.slice(2)]) && (a === 'gen' || a === 'flag');
+  if (kind === 'fill') return isSystemKey([parts[0] ?? '', ...parts.slice(2)]) && (a === 'state' || a === 'gen' || a === 'flag');
+  if (kind === 'state') return parts.length === 3 && validSegment('surface', a);
   if (kind === 'gen') return (parts.length === 3 || parts.length === 4) && validSegment('surface', a) && (parts.length === 3 || validSegment('resource', b));
   if (kind === 'flag') return parts.length === 4 && a === 'bypass' && validSegment('surface', b);
   if (kind === 'lock') return parts.length === 5 && validSegment('surface', a) && validSegment('resource', b) && validSegment('variant', c);

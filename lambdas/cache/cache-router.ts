@@ -4,7 +4,7 @@
  * and records `http_request_duration_seconds`. One admin check guards `/debug/cache`, `/metrics`
  * (unless public) and, with `READ_REQUIRES_AUTH`, the reads.
  */
-import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, ProxyTracerProvider, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Redis } from '@upstash/redis';
 import { ROUTE_TABLE, UNMATCHED_ROUTE, matchRoute } from '../../contracts/routes';
 import { unauthorizedResponse, type TokenAuthenticator, type TokenKind } from '../guardrails/token-auth';
@@ -65,6 +65,15 @@ interface Route {
 }
 
 const tracer = trace.getTracer('cache-engine');
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+/** What the global provider delegates to while none is registered (a fresh proxy has no delegate). */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** False while no tracer provider is registered (tracing off): every span would be a no-op. */
+function spansRecorded(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_PROVIDER);
+}
 const METHOD_LABELS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const READ_ROUTE = /^\/c\/([^/]+)(?:\/(.*))?$/;
 
@@ -91,26 +100,30 @@ export class CacheRouter {
   }
 
   private traced(method: string, route: Route): Promise<HttpResult> {
+    // Without a tracer provider (tracing off) spans are no-ops: the hit path skips making one.
+    if (!spansRecorded()) return this.answered(method, route, NO_SPAN);
+    return tracer.startActiveSpan(`${method} ${route.name}`, { kind: SpanKind.SERVER }, (span) => this.answered(method, route, span));
+  }
+
+  private async answered(method: string, route: Route, span: Span): Promise<HttpResult> {
     const started = this.clock();
-    return tracer.startActiveSpan(`${method} ${route.name}`, { kind: SpanKind.SERVER }, async (span) => {
-      span.setAttribute('http.request.method', method);
-      span.setAttribute('http.route', route.name);
-      let res: HttpResult;
-      try {
-        res = await route.run(span);
-      } catch (e) {
-        // Last line of defence: a bug never leaks a stack trace.
-        span.recordException(e as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        res = jsonError(500, 'internal_error', 'the cache engine failed to answer this request');
-      }
-      const status = String(res.statusCode ?? 200);
-      span.setAttribute('http.response.status_code', res.statusCode ?? 200);
-      span.end();
-      this.metrics.observe('http_request_duration_seconds', (this.clock() - started) / 1000,
-        { method: METHOD_LABELS.has(method) ? method : 'OTHER', route: route.name, status_code: status });
-      return res;
-    });
+    span.setAttribute('http.request.method', method);
+    span.setAttribute('http.route', route.name);
+    let res: HttpResult;
+    try {
+      res = await route.run(span);
+    } catch (e) {
+      // Last line of defence: a bug never leaks a stack trace.
+      span.recordException(e as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      res = jsonError(500, 'internal_error', 'the cache engine failed to answer this request');
+    }
+    const status = String(res.statusCode ?? 200);
+    span.setAttribute('http.response.status_code', res.statusCode ?? 200);
+    span.end();
+    this.metrics.observe('http_request_duration_seconds', (this.clock() - started) / 1000,
+      { method: METHOD_LABELS.has(method) ? method : 'OTHER', route: route.name, status_code: status });
+    return res;
   }
 
   private route(method: string, req: CacheRequest): Route {
@@ -129,8 +142,10 @@ export class CacheRouter {
 
   private async read(method: string, req: CacheRequest, surface: string, path: string, span: Span): Promise<HttpResult> {
     // READ_REQUIRES_AUTH: a read without a valid read token is refused before Redis or the origin.
-    const refused = await this.refusal(req.headers, this.opts.readsRequireToken ?? false, this.opts.readAuth, 'read');
-    if (refused) return refused;
+    if (this.opts.readsRequireToken) {
+      const refused = await this.refusal(req.headers, true, this.opts.readAuth, 'read');
+      if (refused) return refused;
+    }
     if (method !== 'GET' && method !== 'HEAD') {
       return jsonError(405, 'method_not_allowed', `${method} is not allowed here; use GET or HEAD`, { allow: 'GET, HEAD' });
     }

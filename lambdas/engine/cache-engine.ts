@@ -23,7 +23,7 @@ import { CircuitBreaker } from './circuit-breaker';
 import { CorruptEntryError, decodeEnvelope, type Envelope, type Generations } from './envelope';
 import type { CacheEngineOptions, EntryInspection, ReadObservation, ReadRequest, ReadTrace, RefreshResult } from './engine-types';
 import { freshnessOf, isCurrent, refreshEarly, ageSeconds } from './freshness';
-import { KeyError, parseKey, bypassFlagKey, resourceGenerationKey, surfaceGenerationKey } from './keys';
+import { KeyError, parseKey, bypassFlagKey, resourceGenerationKey, surfaceGenerationKey, surfaceStateKey } from './keys';
 import { isStorable, type OriginResponse } from './origin';
 import { Refresher, type Outcome } from './refresher';
 import { RequestTargets, requestTarget, type RequestTarget } from './request-target';
@@ -111,13 +111,13 @@ export class CacheEngine {
       if (e instanceof KeyError) return jsonError(400, e.code, e.message);
       throw e;
     }
-    const observed = this.observeRead({ surface: surface.name, path: req.path, query, headers });
+    const observed = this.opts.onRead ? this.observeRead({ surface: surface.name, path: req.path, query, headers }) : undefined;
     const exact = (surface.rateLimit.scope ?? 'every-request') === 'every-request';
     const [checked, state] = this.opts.rateLimiter && exact
       ? await Promise.all([this.rateLimit(surface, req, headers, trace), this.lookup(target)])
       : [undefined, await this.lookup(target)];
     const decision = exact ? checked : await this.originBoundLimit(surface, req, headers, trace, target, state);
-    await observed;
+    if (observed) await observed;
     if (decision) trace.setAttribute('rateLimit.outcome', decision.outcome);
     if (decision && !decision.allowed) {
       trace.setAttribute('cache.outcome', 'rate_limited');
@@ -178,6 +178,7 @@ export class CacheEngine {
     const parts = parseKey(key);
     if (parts.env !== this.opts.env.name) throw new KeyError(`key belongs to environment "${parts.env}", this is "${this.opts.env.name}"`);
     const state = await this.state.read({
+      surfaceStateKey: surfaceStateKey(parts.env, parts.surface),
       surfaceGenKey: surfaceGenerationKey(parts.env, parts.surface),
       resourceGenKey: resourceGenerationKey(parts.env, parts.surface, parts.resource),
       bypassKey: bypassFlagKey(parts.env, parts.surface),
@@ -259,7 +260,8 @@ export class CacheEngine {
       return this.bypassing.run(t.key, () => this.refresher.bypass(t, reason, deadline));
     }
     const gens = state.generations;
-    const entry = state.raw === null ? undefined : await this.entries.usable(t.key, t.surface.name, state.raw, gens, true);
+    const decoded = state.raw === null ? undefined : this.entries.usableDecoded(t.key, t.surface.name, state.raw, gens);
+    const entry = decoded === 'undecoded' ? await this.entries.usable(t.key, t.surface.name, state.raw as string, gens, true) : decoded;
     const now = this.clock();
     const freshness = entry ? freshnessOf(entry, now) : 'expired';
     if (entry && freshness === 'fresh' && !refreshEarly(entry, now, this.opts.xfetchBeta ?? 1, this.random())) {

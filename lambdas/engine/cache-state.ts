@@ -1,7 +1,8 @@
 /**
  * The one reader of what decides a read: the stored entry, the surface and resource generations and
- * the bypass flag, in one `MGET` of the cache database (the hit path's single round trip). The
- * refresh path and `/debug/cache` read the same way.
+ * the bypass flag, in one `MGET` of three keys of the cache database (the hit path's single round
+ * trip): the entry, the surface state mirror (surface generation and bypass flag in one value) and
+ * the resource generation mirror. The refresh path and `/debug/cache` read the same way.
  *
  * Invariant (docs/invariants.md): no acknowledged invalidation and no acknowledged bypass can be
  * undone by the eviction or loss of any subset of keys in the cache database. Enforced here:
@@ -25,9 +26,14 @@ export interface InvalidationDatabases {
 }
 
 export interface StateKeys {
+  /** Mirror of the surface generation and the bypass flag together (`surfaceStateKey`). */
+  readonly surfaceStateKey: string;
+  /** Name of the surface generation (its authoritative copy: `authoritativeKey`). */
   readonly surfaceGenKey: string;
-  readonly resourceGenKey: string;
+  /** Name of the bypass flag (its authoritative copy: `authoritativeKey`). */
   readonly bypassKey: string;
+  /** Name and mirror of the resource generation. */
+  readonly resourceGenKey: string;
 }
 
 export interface CacheState {
@@ -39,12 +45,24 @@ export interface CacheState {
 
 /** Value of a generation that was never bumped. */
 export const GENERATION_ABSENT = '0';
-/** Mirror values of the bypass flag. */
-export const BYPASS_ON = '1';
-export const BYPASS_OFF = '0';
 /** Mirrors expire (absence is always safe), so mirrors of idle resources do not pile up. */
 export const MIRROR_TTL_MS = 24 * 3_600_000;
 const FILL_MARK_TTL_MS = 10_000;
+
+/** The surface state mirror's value: `<surface generation>|<1 bypassed, 0 not>`. */
+export function surfaceStateValue(generation: string, bypass: boolean): string {
+  return `${generation}|${bypass ? '1' : '0'}`;
+}
+
+/** Undefined for anything `surfaceStateValue` did not write: read as absent, never as a default. */
+export function parseSurfaceState(value: string | null | undefined): { readonly generation: string; readonly bypass: boolean } | undefined {
+  if (value == null) return undefined;
+  const bar = value.length - 2;
+  if (bar < 1 || value[bar] !== '|') return undefined;
+  const flag = value[bar + 1];
+  if (flag !== '0' && flag !== '1') return undefined;
+  return { generation: value.slice(0, bar), bypass: flag === '1' };
+}
 
 /**
  * KEYS: n mirrors, then their n fill marks; ARGV: nonce, n values, n PX. Sets each mirror whose mark
@@ -61,7 +79,13 @@ for i = 1, n do
 end
 return filled`;
 
+/** A mirror to repair and the authoritative values it carries. */
+type Mirror =
+  | { readonly kind: 'surface'; readonly key: string; readonly genKey: string; readonly bypassKey: string }
+  | { readonly kind: 'resource'; readonly key: string };
+
 type Call = <T>(fn: () => Promise<T>) => Promise<T>;
+/** Mirror values by mirror key, as the authoritative copies say they should be. */
 type Truth = ReadonlyMap<string, string>;
 
 export class CacheStateReader {
@@ -72,16 +96,21 @@ export class CacheStateReader {
   constructor(private readonly dbs: InvalidationDatabases, private readonly call: Call) {}
 
   async read(keys: StateKeys, entryKey?: string): Promise<CacheState> {
-    const mirrors = [keys.surfaceGenKey, keys.resourceGenKey, keys.bypassKey];
+    const mirrors = [keys.surfaceStateKey, keys.resourceGenKey];
     const values = await this.call(() => this.dbs.cache.mget<(string | null)[]>(...(entryKey === undefined ? mirrors : [entryKey, ...mirrors])));
+    const at = entryKey === undefined ? 0 : 1;
     const raw = entryKey === undefined ? null : values[0] ?? null;
-    const found = entryKey === undefined ? values : values.slice(1);
-    const [s, r, b] = found;
-    // The hit path: every mirror present.
-    if (s != null && r != null && b != null) return { raw, generations: { surface: s, resource: r }, bypass: b === BYPASS_ON };
-    const truth = await this.repair(mirrors.filter((_, i) => found[i] == null));
-    const value = (i: number): string => found[i] ?? (truth.get(mirrors[i] as string) as string);
-    return { raw, generations: { surface: value(0), resource: value(1) }, bypass: value(2) === BYPASS_ON };
+    let surface = parseSurfaceState(values[at]);
+    let resource = values[at + 1] ?? undefined;
+    // The hit path: both mirrors present.
+    if (surface !== undefined && resource !== undefined) return { raw, generations: { surface: surface.generation, resource }, bypass: surface.bypass };
+    const missing: Mirror[] = [];
+    if (surface === undefined) missing.push({ kind: 'surface', key: keys.surfaceStateKey, genKey: keys.surfaceGenKey, bypassKey: keys.bypassKey });
+    if (resource === undefined) missing.push({ kind: 'resource', key: keys.resourceGenKey });
+    const truth = await this.repair(missing);
+    surface ??= parseSurfaceState(truth.get(keys.surfaceStateKey)) as { generation: string; bypass: boolean };
+    resource ??= truth.get(keys.resourceGenKey) as string;
+    return { raw, generations: { surface: surface.generation, resource }, bypass: surface.bypass };
   }
 
   /**
@@ -89,8 +118,8 @@ export class CacheStateReader {
    * same mirrors share one repair, but only until it reads the guardrails database: a reader whose
    * `MGET` came later (perhaps after an acknowledged change) must not take an older answer.
    */
-  private repair(mirrors: readonly string[]): Promise<Truth> {
-    const id = mirrors.join(' ');
+  private repair(mirrors: readonly Mirror[]): Promise<Truth> {
+    const id = mirrors.map((m) => m.key).join(' ');
     const running = this.joinable.get(id);
     if (running) return running;
     const p = this.markReadFill(mirrors, () => this.joinable.delete(id));
@@ -99,47 +128,54 @@ export class CacheStateReader {
     return p;
   }
 
-  private async markReadFill(mirrors: readonly string[], closeJoining: () => void): Promise<Truth> {
+  private async markReadFill(mirrors: readonly Mirror[], closeJoining: () => void): Promise<Truth> {
     const nonce = randomBytes(12).toString('base64url');
-    const marks = mirrors.map(fillMarkKey);
+    const keys = mirrors.map((m) => m.key);
+    const marks = keys.map(fillMarkKey);
     const mark = this.dbs.cache.pipeline();
     for (const k of marks) mark.set(k, nonce, { px: FILL_MARK_TTL_MS });
     await this.call(() => mark.exec());
     closeJoining();
     const truth = await this.authoritative(mirrors);
-    const pxs = mirrors.map((k) => truth.px.get(k) ?? MIRROR_TTL_MS);
+    const values = keys.map((k) => truth.values.get(k) as string);
+    const pxs = keys.map((k) => String(truth.px.get(k) ?? MIRROR_TTL_MS));
     // A failed fill only means the next reader repairs again.
-    await this.call(() => this.dbs.cache.eval(FILL_SCRIPT, [...mirrors, ...marks], [nonce, ...mirrors.map((k) => truth.values.get(k) as string), ...pxs.map(String)]))
-      .catch(() => undefined);
+    await this.call(() => this.dbs.cache.eval(FILL_SCRIPT, [...keys, ...marks], [nonce, ...values, ...pxs])).catch(() => undefined);
     return truth.values;
   }
 
-  /** Authoritative values (one guardrails request); a bypass mirror lives as long as the flag. */
-  private async authoritative(mirrors: readonly string[]): Promise<{ values: Map<string, string>; px: Map<string, number> }> {
+  /**
+   * The mirrors' values from the authoritative copies, in one guardrails request. A surface state
+   * mirror of a bypassed surface lives no longer than the flag.
+   */
+  private async authoritative(mirrors: readonly Mirror[]): Promise<{ values: Map<string, string>; px: Map<string, number> }> {
     const p = this.dbs.guardrails.pipeline();
-    for (const k of mirrors) {
-      p.get(authoritativeKey(k));
-      if (isBypassKey(k)) p.pttl(authoritativeKey(k));
+    for (const m of mirrors) {
+      if (m.kind === 'resource') {
+        p.get(authoritativeKey(m.key));
+        continue;
+      }
+      p.get(authoritativeKey(m.genKey));
+      p.get(authoritativeKey(m.bypassKey));
+      p.pttl(authoritativeKey(m.bypassKey));
     }
     const results = await p.exec<unknown[]>();
     const values = new Map<string, string>();
     const px = new Map<string, number>();
+    const generation = (v: unknown): string => (v == null ? GENERATION_ABSENT : String(v));
     let i = 0;
-    for (const k of mirrors) {
-      const v = results[i++];
-      if (!isBypassKey(k)) {
-        values.set(k, v == null ? GENERATION_ABSENT : String(v));
+    for (const m of mirrors) {
+      if (m.kind === 'resource') {
+        values.set(m.key, generation(results[i++]));
         continue;
       }
+      const gen = generation(results[i++]);
+      const flag = results[i++];
       const pttl = Number(results[i++]);
-      const on = v != null && pttl !== -2;
-      values.set(k, on ? BYPASS_ON : BYPASS_OFF);
-      if (on && pttl > 0) px.set(k, Math.min(pttl, MIRROR_TTL_MS));
+      const on = flag != null && pttl !== -2;
+      values.set(m.key, surfaceStateValue(gen, on));
+      if (on && pttl > 0) px.set(m.key, Math.min(pttl, MIRROR_TTL_MS));
     }
     return { values, px };
   }
-}
-
-function isBypassKey(mirrorKey: string): boolean {
-  return mirrorKey.split(':')[1] === 'flag';
 }

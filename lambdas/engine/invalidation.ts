@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import type { InvalidationDatabases } from './cache-state';
-import { authoritativeKey, bypassFlagKey, fillMarkKey, lockKeyOf, parseKey, resourceGenerationKey, surfaceGenerationKey } from './keys';
+import { authoritativeKey, bypassFlagKey, fillMarkKey, lockKeyOf, parseKey, resourceGenerationKey, surfaceGenerationKey, surfaceStateKey } from './keys';
 
 /** A fresh generation value: time-ordered for humans, random so it can never repeat. */
 export function newGeneration(nowMs: number = Date.now()): string {
@@ -53,22 +53,27 @@ export interface BumpResult {
   readonly generation: string;
 }
 
-/** Sets a fresh generation under `key` (the generation's name; its mirror key in the cache database). */
-async function bump(dbs: InvalidationDatabases, key: string): Promise<string> {
+/**
+ * Sets a fresh generation under `key` (the generation's name) and drops the `mirrors` carrying it.
+ * Beside the mirror the hit path reads, a surface change also drops the mirror its name was in the
+ * release before the surface state mirror (`keys.ts`): instances of that release, still serving
+ * during a rolling deploy, read it.
+ */
+async function bump(dbs: InvalidationDatabases, key: string, mirrors: readonly string[]): Promise<string> {
   const generation = newGeneration();
   await dbs.guardrails.set(authoritativeKey(key), generation);
-  await dropMirrors(dbs.cache, [key]);
+  await dropMirrors(dbs.cache, mirrors);
   return generation;
 }
 
 export async function bumpSurfaceGeneration(dbs: InvalidationDatabases, env: string, surface: string): Promise<BumpResult> {
   const key = surfaceGenerationKey(env, surface);
-  return { kind: 'surface', key, generation: await bump(dbs, key) };
+  return { kind: 'surface', key, generation: await bump(dbs, key, [surfaceStateKey(env, surface), key]) };
 }
 
 export async function bumpResourceGeneration(dbs: InvalidationDatabases, env: string, surface: string, resource: string): Promise<BumpResult> {
   const key = resourceGenerationKey(env, surface, resource);
-  return { kind: 'resource', key, generation: await bump(dbs, key) };
+  return { kind: 'resource', key, generation: await bump(dbs, key, [key]) };
 }
 
 export interface BypassState {
@@ -88,7 +93,8 @@ export async function setBypass(dbs: InvalidationDatabases, env: string, surface
   }
   if (enabled) await dbs.guardrails.set(authoritativeKey(key), '1', { ex: ttlSeconds });
   else await dbs.guardrails.del(authoritativeKey(key));
-  await dropMirrors(dbs.cache, [key]);
+  // The surface state mirror, and the flag's own mirror of the release before it (see `bump`).
+  await dropMirrors(dbs.cache, [surfaceStateKey(env, surface), key]);
   return enabled ? { key, enabled: true, ttlSeconds } : { key, enabled: false, ttlSeconds: 0 };
 }
 

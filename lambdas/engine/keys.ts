@@ -4,17 +4,21 @@
  *
  * Layout of the CACHE database:
  * - entry:            `<env>:<surface>:<resource>:<variant>`
- * - surface gen:      `<env>:gen:<surface>`              (mirror; bumped to invalidate a whole surface)
+ * - surface state:    `<env>:state:<surface>`            (mirror of the surface generation and the
+ *                                                          bypass flag: `<generation>|<0 or 1>`)
  * - resource gen:     `<env>:gen:<surface>:<resource>`   (mirror; bumped to invalidate one resource)
- * - bypass flag:      `<env>:flag:bypass:<surface>`      (mirror; emergency bypass, expires by itself)
  * - mirror fill mark: `<env>:fill:<mirror key without env>` (see `cache-state.ts`)
  * - refresh lock:     `<env>:lock:<surface>:<resource>:<variant>`
- * The hit path reads entry + both generations + the bypass flag in one `MGET`.
- * Generations and flags are authoritative in the never-evicting GUARDRAILS database, under
- * `<env>:invalidation:<mirror key without env>` (`authoritativeKey`); the cache database holds
- * mirrors whose absence never matches (docs/invariants.md).
- * Surface names `gen`, `flag`, `lock` and `fill` are reserved (config/validate.ts rejects them), so
- * an entry key never collides with a generation, flag, fill mark or lock key.
+ * The hit path reads entry, surface state and resource generation in one `MGET`.
+ * Generations and flags have names of their own: `<env>:gen:<surface>` (bumped to invalidate a
+ * whole surface), `<env>:gen:<surface>:<resource>`, `<env>:flag:bypass:<surface>` (emergency
+ * bypass, expires by itself). They are authoritative in the never-evicting GUARDRAILS database,
+ * under `<env>:invalidation:<name without env>` (`authoritativeKey`); the cache database holds
+ * mirrors whose absence never matches (docs/invariants.md). Releases before the surface state
+ * mirror kept `<env>:gen:<surface>` and `<env>:flag:bypass:<surface>` as mirrors; changes still
+ * delete them so instances of such a release stay right during a rolling deploy.
+ * Surface names `gen`, `flag`, `lock`, `fill` and `state` are reserved (config/validate.ts rejects
+ * them), so an entry key never collides with a mirror, fill mark or lock key.
  *
  * Resources come from URL paths: lowercase path segments joined with `.`, a `.` inside a path
  * segment written as `..` (so `blog/a.html` → `blog.a..html`); segments may not start or end with
@@ -22,6 +26,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../../contracts/error-codes';
+import { RESERVED_SURFACE_NAMES } from '../../contracts/reserved-surface-names';
 
 export class KeyError extends Error {
   /** HTTP status the caller should answer with. */
@@ -37,7 +42,6 @@ export type KeySegmentName = 'env' | 'surface' | 'resource' | 'variant';
 
 export const MAX_SEGMENT_LENGTH = 200;
 export const MAX_KEY_LENGTH = 512;
-export const RESERVED_SURFACE_NAMES: readonly string[] = ['gen', 'flag', 'lock', 'fill'];
 /** Variant of a request that carries none of the surface's vary inputs. */
 export const DEFAULT_VARIANT = 'default';
 
@@ -145,6 +149,11 @@ export function resourceGenerationKey(env: string, surface: string, resource: st
 
 export function bypassFlagKey(env: string, surface: string): string {
   return `${validateSegment('env', env)}:flag:bypass:${validateSegment('surface', surface)}`;
+}
+
+/** Cache-database mirror of the surface generation and the bypass flag (`cache-state.ts`). */
+export function surfaceStateKey(env: string, surface: string): string {
+  return `${validateSegment('env', env)}:state:${validateSegment('surface', surface)}`;
 }
 
 function splitEnv(key: string): [string, string] {

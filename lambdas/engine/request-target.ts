@@ -6,7 +6,8 @@
  */
 import type { SurfaceConfig } from '../../config/types';
 import {
-  KeyError, buildKey, bypassFlagKey, lockKeyOf, pathFromResource, resourceFromPath, resourceGenerationKey, surfaceGenerationKey, variantOf,
+  KeyError, buildKey, bypassFlagKey, lockKeyOf, pathFromResource, resourceFromPath, resourceGenerationKey, surfaceGenerationKey, surfaceStateKey,
+  variantOf,
 } from './keys';
 
 export interface RequestTarget {
@@ -14,6 +15,7 @@ export interface RequestTarget {
   readonly resource: string;
   readonly variant: string;
   readonly key: string;
+  readonly surfaceStateKey: string;
   readonly surfaceGenKey: string;
   readonly resourceGenKey: string;
   readonly bypassKey: string;
@@ -63,6 +65,7 @@ export function requestTarget(env: string, surface: SurfaceConfig, path: string,
     resource,
     variant,
     key,
+    surfaceStateKey: surfaceStateKey(env, surface.name),
     surfaceGenKey: surfaceGenerationKey(env, surface.name),
     resourceGenKey: resourceGenerationKey(env, surface.name, resource),
     bypassKey: bypassFlagKey(env, surface.name),

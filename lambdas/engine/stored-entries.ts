@@ -23,6 +23,13 @@ export class StoredEntries {
 
   constructor(private readonly opts: StoredEntriesOptions) {}
 
+  /** `usable` without awaiting anything, for a `raw` decoded before (a hot key); else `'undecoded'`. */
+  usableDecoded(key: string, surface: string, raw: string, generations: Generations): Envelope | undefined | 'undecoded' {
+    const entry = this.decoded.get(key, raw);
+    if (entry === undefined) return 'undecoded';
+    return isCurrent(entry, surface, generations, this.opts.registry) ? entry : undefined;
+  }
+
   /** The entry stored as `raw` under `key`, when it decodes and is current; else undefined. */
   async usable(key: string, surface: string, raw: string, generations: Generations, heal: boolean): Promise<Envelope | undefined> {
     let entry = this.decoded.get(key, raw);

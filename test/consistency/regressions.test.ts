@@ -7,7 +7,8 @@ import { startScenario, type Scenario } from './scenario';
 
 const PATH = 'marketing/pricing';
 const ENTRY = 'dev:marketing:pricing:default';
-const SURFACE_GENERATION = 'dev:gen:marketing';
+/** The mirror of the surface generation (and bypass flag) the hit path reads. */
+const SURFACE_GENERATION = 'dev:state:marketing';
 const JUNK = 'j'.repeat(8 * 1024);
 
 let s: Scenario;

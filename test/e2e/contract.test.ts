@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { authoritativeKey } from '../../lambdas/engine/keys';
 import { bearer, send } from './client';
 import { sleep, startStack, type Stack } from './stack';
 import { parsePrometheusText } from '../support/prometheus-text';
@@ -141,18 +142,19 @@ describe('invalidation', () => {
 
 describe('idempotent admin requests', () => {
   it('replays the first answer to a repeated Idempotency-Key, invalidates once, and lists it in /admin/status', async () => {
-    const genKey = stack.target('api', 'plans').surfaceGenKey;
-    const before = await stack.cacheDb.get(genKey);
+    // The surface generation's authoritative copy, in the guardrails database.
+    const genKey = authoritativeKey(stack.target('api', 'plans').surfaceGenKey);
+    const before = await stack.guardrailsDb.get(genKey);
     const headers = { ...admin(), 'idempotency-key': 'e2e-bump-api-0001' };
     const first = await post('/admin/invalidate', { surface: 'api', bump: true }, headers);
     expect(first.status).toBe(200);
-    const bumped = await stack.cacheDb.get(genKey);
+    const bumped = await stack.guardrailsDb.get(genKey);
     expect(bumped).not.toBe(before);
     const again = await post('/admin/invalidate', { surface: 'api', bump: true }, headers);
     expect(again.status).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json()).toEqual(first.json());
-    expect(await stack.cacheDb.get(genKey)).toBe(bumped);
+    expect(await stack.guardrailsDb.get(genKey)).toBe(bumped);
 
     const status = (await send(`${stack.url}/admin/status`, { headers: admin() })).json<{ recentInvalidations: Record<string, unknown>[] }>();
     const logged = status.recentInvalidations.filter((e) => e.idempotencyKey === 'e2e-bump-api-0001');

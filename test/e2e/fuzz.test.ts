@@ -10,7 +10,7 @@ import { send } from './client';
 import { snapshot, startStack, type Stack } from './stack';
 
 /** Every key the platform may write in the cache database (lambdas/engine/keys.ts). */
-const KEY_GRAMMAR = /^dev:(?:(?:marketing|api):[a-z0-9._-]+:[a-z0-9._-]+|gen:(?:marketing|api)(?::[a-z0-9._-]+)?|flag:bypass:(?:marketing|api)|lock:(?:marketing|api):[a-z0-9._-]+:[a-z0-9._-]+)$/;
+const KEY_GRAMMAR = /^dev:(?:(?:marketing|api):[a-z0-9._-]+:[a-z0-9._-]+|state:(?:marketing|api)|gen:(?:marketing|api):[a-z0-9._-]+|lock:(?:marketing|api):[a-z0-9._-]+:[a-z0-9._-]+)$/;
 
 describe('decodeEnvelope on arbitrary input (property)', () => {
   const valid = JSON.parse(encodeEnvelope({

@@ -5,6 +5,7 @@
  * here); the cache database holds mirrors whose absence never matches.
  */
 import type { Redis } from '@upstash/redis';
+import { GENERATION_ABSENT, parseSurfaceState, surfaceStateValue } from '../../lambdas/engine/cache-state';
 import { bumpResourceGeneration, bumpSurfaceGeneration, setBypass } from '../../lambdas/engine/invalidation';
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
@@ -60,12 +61,13 @@ function random(seed: number): () => number {
 }
 
 describe('an acknowledged invalidation survives the loss of cache keys', () => {
-  it('repro: GET (MISS), bump, DEL dev:gen:marketing, GET is not the old body', async () => {
+  // The issue's repro deleted `dev:gen:marketing`; the surface generation's mirror is now `dev:state:marketing`.
+  it('repro: GET (MISS), bump, DEL dev:state:marketing (the surface generation mirror), GET is not the old body', async () => {
     const reader = await engine();
     expect((await reader.handle(get('/c/marketing/home'))).body).toBe('/marketing/home v1');
     version = 2;
     await bumpSurfaceGeneration(await dbs(), 'dev', 'marketing');
-    await cache.redis.del('dev:gen:marketing');
+    await cache.redis.del('dev:state:marketing');
     const after = await reader.handle(get('/c/marketing/home'));
     expect([after.headers['x-cache'], after.body]).toEqual(['MISS', '/marketing/home v2']);
   });
@@ -112,7 +114,7 @@ describe('an acknowledged invalidation survives the loss of cache keys', () => {
   it('a reader whose authoritative read predates a bump cannot reinstall the old generation', async () => {
     const warm = await engine();
     await warm.handle(get('/c/marketing/race'));
-    await cache.redis.del('dev:gen:marketing'); // evicted
+    await cache.redis.del('dev:state:marketing'); // evicted
     // The slow reader's guardrails read runs now, but its answer arrives only after the bump.
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
@@ -134,19 +136,19 @@ describe('an acknowledged invalidation survives the loss of cache keys', () => {
     await bumpSurfaceGeneration(await dbs(), 'dev', 'marketing'); // acknowledged here
     release();
     await before; // started before the acknowledgement: may be old
-    expect(await cache.redis.get('dev:gen:marketing')).toBeNull();
+    expect(await cache.redis.get('dev:state:marketing')).toBeNull();
     const after = await warm.handle(get('/c/marketing/race'));
     expect(after.body).toBe('/marketing/race v2');
   });
 });
 
 describe('an acknowledged bypass survives the loss of cache keys', () => {
-  it('repro: the bypass flag mirror deleted (or the whole database flushed), reads still bypass', async () => {
+  it('repro: the bypass flag mirror (the surface state) deleted (or the whole database flushed), reads still bypass', async () => {
     const reader = await engine();
     await reader.handle(get('/c/marketing/home'));
     await setBypass(await dbs(), 'dev', 'marketing', true, 60);
     expect((await reader.handle(get('/c/marketing/home'))).headers['x-cache']).toBe('BYPASS');
-    await cache.redis.del('dev:flag:bypass:marketing');
+    await cache.redis.del('dev:state:marketing');
     expect((await reader.handle(get('/c/marketing/home'))).headers['x-cache']).toBe('BYPASS');
     await cache.flush();
     expect((await reader.handle(get('/c/marketing/home'))).headers['x-cache']).toBe('BYPASS');
@@ -160,7 +162,7 @@ describe('an acknowledged bypass survives the loss of cache keys', () => {
     await setBypass(await dbs(), 'dev', 'api', true, 1);
     expect((await reader.handle(get('/c/api/x'))).headers['x-cache']).toBe('BYPASS');
     await new Promise((r) => setTimeout(r, 1100));
-    await cache.redis.del('dev:flag:bypass:api');
+    await cache.redis.del('dev:state:api');
     expect((await reader.handle(get('/c/api/x'))).headers['x-cache']).toBe('MISS');
   });
 });
@@ -174,5 +176,25 @@ describe('mirrors cost nothing on a hit', () => {
     guardrails.resetRequestCount();
     expect((await reader.handle(get('/c/api/hot'))).headers['x-cache']).toBe('HIT');
     expect([cache.requestCount(), guardrails.requestCount()]).toEqual([1, 0]);
+  });
+});
+
+describe('the surface state mirror', () => {
+  it('round-trips generation and flag, and reads anything else as absent', () => {
+    expect(parseSurfaceState(surfaceStateValue('lq3-0a1b2c', true))).toEqual({ generation: 'lq3-0a1b2c', bypass: true });
+    expect(parseSurfaceState(surfaceStateValue(GENERATION_ABSENT, false))).toEqual({ generation: '0', bypass: false });
+    expect(parseSurfaceState('a|b|0')).toEqual({ generation: 'a|b', bypass: false });
+    for (const v of [null, undefined, '', '|1', 'lq3-0a1b2c', 'lq3|2', 'lq3|', '0|10']) expect(parseSurfaceState(v)).toBeUndefined();
+  });
+
+  it('a mirror an earlier release wrote (the bare generation) is repaired from the authoritative copies, never trusted', async () => {
+    const reader = await engine();
+    await reader.handle(get('/c/marketing/legacy'));
+    version = 2;
+    await bumpSurfaceGeneration(await dbs(), 'dev', 'marketing');
+    // What a release before the surface state mirror could leave behind: the old generation, bare.
+    await cache.redis.set('dev:state:marketing', '0');
+    expect((await reader.handle(get('/c/marketing/legacy'))).body).toBe('/marketing/legacy v2');
+    expect(parseSurfaceState(await cache.redis.get('dev:state:marketing'))?.bypass).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import {
   KeyError, buildKey, bypassFlagKey, escapeGlob, parseKey, pathFromResource, refreshLockKey, resourceFromPath,
-  resourceGenerationKey, surfaceGenerationKey, validateSegment, variantOf,
+  resourceGenerationKey, surfaceGenerationKey, surfaceStateKey, validateSegment, variantOf,
 } from '../../lambdas/engine/keys';
 
 const segmentChar = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789._-'.split(''));
@@ -72,6 +72,8 @@ describe('keys', () => {
     expect(surfaceGenerationKey('dev', 'api')).toBe('dev:gen:api');
     expect(resourceGenerationKey('dev', 'api', 'v1.items')).toBe('dev:gen:api:v1.items');
     expect(bypassFlagKey('prod', 'marketing')).toBe('prod:flag:bypass:marketing');
+    expect(surfaceStateKey('dev', 'api')).toBe('dev:state:api');
+    expect(() => surfaceStateKey('dev', 'state')).toThrow(KeyError);
     expect(refreshLockKey('dev:api:v1.items:default')).toBe('dev:lock:api:v1.items:default');
   });
 

@@ -4,8 +4,8 @@ import { ConfigError, validateSurface } from '../../config/validate';
 const base = defaultSurfaces('https://origin.example')[0]!;
 
 describe('surface config (engine fields)', () => {
-  it.each(['gen', 'flag', 'lock'])('rejects the reserved surface name %s', (name) => {
-    expect(() => validateSurface('s', { ...base, name })).toThrow(/s\.name = "\w+": gen, flag and lock are reserved/);
+  it.each(['gen', 'flag', 'lock', 'fill', 'state'])('rejects the reserved surface name %s', (name) => {
+    expect(() => validateSurface('s', { ...base, name })).toThrow(new RegExp(`s\\.name = "${name}": gen, flag, lock, fill, state are reserved`));
   });
 
   it('rejects a compressAboveBytes that is not a positive integer', () => {

@@ -108,6 +108,7 @@ export function seedGroups(): KeyGroup[] {
   const groups: KeyGroup[] = [
     // System keys: generations (no TTL by design), a refresh lock, a bypass flag.
     { name: 'surface-gen', prefix: 'dev:gen:marketing', suffix: '', count: 1, exact: true, value: 'g2', expect: 'keep' },
+    { name: 'surface-state', prefix: 'dev:state:marketing', suffix: '', count: 1, exact: true, value: 'g2|0', ttlMs: HOUR, expect: 'keep' },
     { name: 'resource-gen', prefix: 'dev:gen:marketing:blog.hot', suffix: '', count: 1, exact: true, value: 'r5', expect: 'keep' },
     { name: 'lock', prefix: 'dev:lock:marketing:page.', suffix: ':default', count: 1, value: 'owner-token', ttlMs: HOUR, expect: 'keep' },
     { name: 'flag', prefix: 'dev:flag:bypass:api', suffix: '', count: 1, exact: true, value: '1', ttlMs: HOUR, expect: 'keep' },

@@ -113,7 +113,7 @@ describe('on 50,000 seeded keys with known defects', () => {
 
     expect(report.status).toBe('completed');
     expect(report.scanned).toBe(SEED_TOTAL);
-    expect(report.system).toBe(4);
+    expect(report.system).toBe(5); // two generations, the surface state mirror, a lock, a flag
     expect(report.newer).toBe(50);
     expect(report.findings.no_ttl).toMatchObject({ found: 1000, fixed: 1000 });
     expect(report.findings.orphan).toMatchObject({ found: 2300, fixed: 2300 });
