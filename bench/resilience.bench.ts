@@ -6,7 +6,10 @@
  * - concurrent reads of one key in one instance with Redis down and with an emergency bypass on
  *   (target 1 origin call each);
  * - 16 concurrent 50 MB origin bodies (streamed without Content-Length): peak RSS growth of the
- *   engine's process (target < 100 MB).
+ *   engine's process after its first request (target < 100 MB). Each body is refused once 4.6 MB
+ *   (the most Lambda can return) have arrived, so about 74 MB pass through the process; what is
+ *   held at once is bounded by the body slots (`lambdas/engine/body-slots.ts`), the rest is what
+ *   V8 has not yet collected (it collects such buffers about every 64 MB of them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
