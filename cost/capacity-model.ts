@@ -7,9 +7,9 @@
  *
  * Stated approximations: reads are hits or misses of the marketing surface (its default,
  * origin-bound policy); stale, bypass and 429 answers, admin calls and the scheduled jobs are left
- * out (their per-request costs are in the bench); a hit's reply carries the page base64-encoded
- * (the client's encoding), a miss writes it once; every busy instance flushes its metrics once per
- * flush interval (an upper bound).
+ * out (their per-request costs are in the bench); a hit's reply carries the entry as stored (the
+ * client asks for plain JSON replies; escaping adds a few bytes), a miss writes it once; every busy
+ * instance flushes its metrics once per flush interval (an upper bound).
  */
 import type { EnvironmentConfig } from '../config/types';
 import { deploymentOf } from '../config/deployment';
@@ -67,8 +67,6 @@ export interface BindingLimit {
 
 const SECONDS_PER_MONTH = 30 * 86_400;
 const GB = 1e9;
-/** Base64 makes a reply 4/3 of the bytes it carries. */
-const BASE64 = 4 / 3;
 
 /** Duration of one request of a kind, seconds. */
 export function durationSeconds(kind: RequestKind, p: ModelParameters = DEFAULT_PARAMETERS): number {
@@ -112,7 +110,7 @@ export function capacity(s: Scenario, env: EnvironmentConfig, p: ModelParameters
     monthlyGb: (bytesPerSecond * SECONDS_PER_MONTH) / GB,
   });
   // About 200 bytes per command each way on the guardrails database (scripts, counters).
-  const cache = load(hits * hit.cache + misses * miss.cache, hits * entryBytes * BASE64 + misses * entryBytes);
+  const cache = load(hits * hit.cache + misses * miss.cache, hits * entryBytes + misses * entryBytes);
   const guardrailsCommands = hits * hit.guardrails + misses * miss.guardrails + flushesPerSecond;
   const guardrails = load(guardrailsCommands, guardrailsCommands * 400);
   const memoryGb = deploymentOf(env).lambdas.cache.memoryMb / 1024;
