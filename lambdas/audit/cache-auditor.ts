@@ -12,7 +12,7 @@
  */
 import type { Redis } from '@upstash/redis';
 import type { EnvironmentConfig } from '../../config/types';
-import { parseKey } from '../engine/keys';
+import { authoritativeKey, parseKey } from '../engine/keys';
 import { DEFAULT_VERSION_REGISTRY, type VersionRegistry } from '../engine/version-registry';
 import type { DistributedLockCoordinator, Lock } from '../guardrails/lock-coordinator';
 import type { MetricsRecorder } from '../shared/metrics/recorder';
@@ -162,11 +162,11 @@ export class CacheAuditor {
     const env = this.opts.env.name;
     const genKeys = [...new Set(keys.flatMap((k) => generationKeysOf(k, env)))];
     // Inspect first, generations second: a generation read after the entry is never older than
-    // the one the entry was written under, so a current entry is never taken for an orphan.
-    const p = this.opts.cache.pipeline();
-    p.eval(INSPECT_SCRIPT, keys, inspectArgs(this.opts.env.runtime.maxItemBytes));
-    if (genKeys.length > 0) p.mget(...genKeys);
-    const [rows, gens] = (await p.exec()) as [unknown, (string | null)[] | undefined];
+    // the one the entry was written under, so a current entry is never taken for an orphan. The
+    // generations are read where they are authoritative (the guardrails database): a mirror in the
+    // cache database may be evicted, and an absent one would make every entry look orphaned.
+    const rows = await this.opts.cache.eval(INSPECT_SCRIPT, keys, inspectArgs(this.opts.env.runtime.maxItemBytes));
+    const gens = genKeys.length > 0 ? await this.opts.guardrails.mget<(string | null)[]>(...genKeys.map(authoritativeKey)) : undefined;
     const generations = new Map<string, string>();
     genKeys.forEach((k, i) => { const v = gens?.[i]; if (v !== null && v !== undefined) generations.set(k, String(v)); });
     const ctx: ClassifierContext = {

@@ -106,8 +106,10 @@ export function seedGroups(): KeyGroup[] {
   const marketing = envelope();
   const api = envelope({ surfaceVersion: 1, generations: { surface: '0', resource: '0' }, ttlSeconds: 300, staleSeconds: 60 });
   const groups: KeyGroup[] = [
-    // System keys: generations (no TTL by design), a refresh lock, a bypass flag.
-    { name: 'surface-gen', prefix: 'dev:gen:marketing', suffix: '', count: 1, exact: true, value: 'g2', expect: 'keep' },
+    // System keys: generation mirrors (no TTL by design), a refresh lock, a bypass flag. The surface
+    // generation's mirror is an earlier release's, left stale at g1: the audit must judge entries by
+    // the authoritative generations in the guardrails database (`seedAuthoritativeGenerations`).
+    { name: 'surface-gen', prefix: 'dev:gen:marketing', suffix: '', count: 1, exact: true, value: 'g1', expect: 'keep' },
     { name: 'surface-state', prefix: 'dev:state:marketing', suffix: '', count: 1, exact: true, value: 'g2|0', ttlMs: HOUR, expect: 'keep' },
     { name: 'resource-gen', prefix: 'dev:gen:marketing:blog.hot', suffix: '', count: 1, exact: true, value: 'r5', expect: 'keep' },
     { name: 'lock', prefix: 'dev:lock:marketing:page.', suffix: ':default', count: 1, value: 'owner-token', ttlMs: HOUR, expect: 'keep' },
@@ -134,6 +136,13 @@ export function seedGroups(): KeyGroup[] {
   const used = groups.reduce((n, g) => n + g.count, 0);
   groups.push({ name: 'healthy-marketing', prefix: 'dev:marketing:page.', suffix: ':html', count: SEED_TOTAL - used, value: marketing, ttlMs: HOUR, expect: 'keep' });
   return groups;
+}
+
+/** The authoritative generations the seeded entries are judged by: marketing at g2, blog.hot at r5. */
+export async function seedAuthoritativeGenerations(guardrails: { mset(kv: Record<string, string>): Promise<unknown> }): Promise<void> {
+  await guardrails.mset({
+    'dev:invalidation:gen:marketing': 'g2', 'dev:invalidation:gen:marketing:blog.hot': 'r5',
+  });
 }
 
 /** Empties the database and writes every group; returns the groups. */

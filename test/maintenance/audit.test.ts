@@ -16,7 +16,7 @@ import { DeveloperApiUsageSource, FileUsageSource, parseUpstashStats } from '../
 import { encodeEnvelope } from '../../lambdas/engine/envelope';
 import { DistributedLockCoordinator } from '../../lambdas/guardrails/lock-coordinator';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
-import { NO_TTL_WINDOW_MS, SEED_MAX_ITEM_BYTES, SEED_REGISTRY, SEED_TOTAL, count, groupState, keysOf, seedAuditDatabase, type KeyGroup } from './audit-seed';
+import { NO_TTL_WINDOW_MS, SEED_MAX_ITEM_BYTES, SEED_REGISTRY, SEED_TOTAL, count, groupState, keysOf, seedAuditDatabase, seedAuthoritativeGenerations, type KeyGroup } from './audit-seed';
 import { RecordingMetrics, testEnvironment } from './support';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'upstash-stats.json');
@@ -86,6 +86,7 @@ afterAll(async () => {
 describe('on 50,000 seeded keys with known defects', () => {
   beforeEach(async () => {
     await guardrails.flush();
+    await seedAuthoritativeGenerations(guardrails.redis);
     groups = await seedAuditDatabase(conn);
   });
 
