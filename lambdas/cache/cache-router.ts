@@ -69,13 +69,14 @@ const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 /** What the global provider delegates to while none is registered (a fresh proxy has no delegate). */
 const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
 
+const METHOD_LABELS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const READ_ROUTE = /^\/c\/([^/]+)(?:\/(.*))?$/;
+
 /** False while no tracer provider is registered (tracing off): every span would be a no-op. */
 function spansRecorded(): boolean {
   const provider = trace.getTracerProvider();
   return !(provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_PROVIDER);
 }
-const METHOD_LABELS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const READ_ROUTE = /^\/c\/([^/]+)(?:\/(.*))?$/;
 
 export class CacheRouter {
   private readonly metrics: MetricsRecorder;
