@@ -42,12 +42,16 @@ export function increaseSum(metric: string, opts: { by: readonly string[]; selec
 /** The cache databases: `cache` and every further one (`cache-<id>`, `upstash.cacheShards`). */
 export const CACHE_DATABASES = 'database=~"cache|cache-.+"';
 
+/** Keys the platform wrote to each cache database, one series per database. */
+export function cacheWrites(opts: { by: readonly string[]; selector?: string; window: string }): string {
+  return increaseSum('cache_writes_total', { ...opts, by: [...opts.by, 'database'] });
+}
+
 /**
- * Keys each cache database evicted per key the platform wrote (the seed's eviction rate), one
- * series per database. The writes carry no database label, so each database is divided by all
- * writes: exact with one cache database, a lower bound for each of several.
+ * Keys each cache database evicted per key the platform wrote to it (the seed's eviction rate), one
+ * series per database.
  */
 export function evictionRatio(opts: { by: readonly string[]; selector?: string; window: string }): string {
   const evicted = increaseSum('upstash_evicted_keys', { ...opts, by: [...opts.by, 'database'], selector: [opts.selector, CACHE_DATABASES].filter(Boolean).join(',') });
-  return `${evicted} / ignoring (database) group_left ${increaseSum('cache_writes_total', opts)}`;
+  return `${evicted} / ${cacheWrites(opts)}`;
 }

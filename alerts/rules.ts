@@ -1,5 +1,5 @@
 import { OBSERVABILITY as O } from './config';
-import { errorRatio, evictionRatio, hitRatio, increaseSum, latencyQuantile, lookupRate, rateSum } from './queries';
+import { cacheWrites, errorRatio, evictionRatio, hitRatio, latencyQuantile, lookupRate, rateSum } from './queries';
 import type { AlertRule } from './types';
 
 const pct = (ratio: number): string => `${Math.round(ratio * 100)} %`;
@@ -70,11 +70,11 @@ export const ALERT_RULES = [
   },
   {
     name: 'CacheEvictionRateHigh', group: 'cache-platform-cache', severity: 'warning', for: '30m',
-    query: `${evictionRatio({ by: ENV, window: '1d' })} and ignoring (database) ${increaseSum('cache_writes_total', { by: ENV, window: '1d' })} > ${O.evictionMinWritesPerDay}`,
+    query: `${evictionRatio({ by: ENV, window: '1d' })} and ${cacheWrites({ by: ENV, window: '1d' })} > ${O.evictionMinWritesPerDay}`,
     comparison: '>', threshold: O.evictionRatio,
     summary: 'Upstash evicted {{ $value | humanizePercentage }} as many keys from {{ $labels.database }} as the cache wrote in {{ $labels.environment }}',
     description: `Over the last day the cache database {{ $labels.database }} in {{ $labels.environment }} evicted more than ${pct(O.evictionRatio)} of what was written: it is too small for the working set, so entries vanish before their TTL and the hit rate falls.`,
-    rationale: 'A day: the audit reads evicted_keys once a day. increase() because evicted_keys is a cumulative counter (reset when the server restarts). Per cache database, against all writes (they carry no database label): with several cache databases a lower bound.',
+    rationale: 'A day: the audit reads evicted_keys once a day. increase() because evicted_keys is a cumulative counter (reset when the server restarts). Per cache database, against the writes to that database.',
   },
   {
     name: 'CacheLargeEntries', group: 'cache-platform-cache', severity: 'warning', for: '1h',

@@ -184,21 +184,23 @@ export const ALERT_TEST_CASES: Readonly<Record<AlertName, AlertTestCase>> = {
       [`upstash_evicted_keys{${P},database="cache-api"}`]: '0+100x300',
       // The guardrails database never evicts; were it counted, it would double the ratio.
       [`upstash_evicted_keys{${P},database="guardrails"}`]: '0+100x300',
-      [`cache_writes_total{${P},namespace="marketing"}`]: '0+600x300',
-      [`cache_writes_total{${P},namespace="api"}`]: '0+400x300',
+      // Each database against its own writes: cache 100 of 1,000 (two surfaces), cache-api 100 of 400.
+      [`cache_writes_total{${P},namespace="marketing",database="cache"}`]: '0+600x300',
+      [`cache_writes_total{${P},namespace="docs",database="cache"}`]: '0+400x300',
+      [`cache_writes_total{${P},namespace="api",database="cache-api"}`]: '0+400x300',
     },
     pendingAt: '30m',
     firingAt: '60m',
-    firing: ['cache', 'cache-api'].map((database) => ({
-      labels: { environment: 'prod', database },
-      summary: `Upstash evicted 10% as many keys from ${database} as the cache wrote in prod`,
+    firing: [['cache', '10%'], ['cache-api', '25%']].map(([database, share]) => ({
+      labels: { environment: 'prod', database: database as string },
+      summary: `Upstash evicted ${share} as many keys from ${database} as the cache wrote in prod`,
       description: `Over the last day the cache database ${database} in prod evicted more than 5 % of what was written: it is too small for the working set, so entries vanish before their TTL and the hit rate falls.`,
     })),
     healthy: {
       why: '1 % of writes evicted',
       series: {
         [`upstash_evicted_keys{${P},database="cache"}`]: '0+10x300',
-        [`cache_writes_total{${P},namespace="marketing"}`]: '0+1000x300',
+        [`cache_writes_total{${P},namespace="marketing",database="cache"}`]: '0+1000x300',
       },
     },
   },

@@ -3,11 +3,14 @@
  * `upstash.cacheShards` that claims the surface (the scale-out path). The stacks, the functions
  * and the tools all ask here, so they agree.
  */
+import type { DatabaseLabel } from '../contracts/database-roles';
 import type { EnvironmentConfig, UpstashDatabaseConfig } from './types';
 
 export interface CacheDatabase {
   /** The shard id; undefined for the default cache database. */
   readonly shardId?: string;
+  /** What the metrics call it: `cache`, or `cache-<shard id>`. */
+  readonly label: DatabaseLabel;
   readonly config: UpstashDatabaseConfig;
   /** Surfaces whose entries live here. */
   readonly surfaces: readonly string[];
@@ -18,8 +21,8 @@ export function cacheDatabases(env: Pick<EnvironmentConfig, 'upstash' | 'surface
   const shards = env.upstash.cacheShards ?? [];
   const claimed = new Set(shards.flatMap((s) => s.surfaces));
   return [
-    { config: env.upstash.cache, surfaces: env.surfaces.map((s) => s.name).filter((s) => !claimed.has(s)) },
-    ...shards.map((s) => ({ shardId: s.id, config: s, surfaces: s.surfaces })),
+    { label: 'cache', config: env.upstash.cache, surfaces: env.surfaces.map((s) => s.name).filter((s) => !claimed.has(s)) },
+    ...shards.map((s): CacheDatabase => ({ shardId: s.id, label: `cache-${s.id}`, config: s, surfaces: s.surfaces })),
   ];
 }
 

@@ -67,7 +67,7 @@ export const METRICS = {
   cache_stale_served_total: { type: 'counter', help: 'Responses served from a stale entry.', labels: ['namespace'], source: 'cache engine' },
   cache_bypass_total: { type: 'counter', help: 'Requests sent straight to the origin (Redis down, breaker open or emergency bypass).', labels: ['namespace', 'reason'], source: 'cache engine' },
   cache_evictions_total: { type: 'counter', help: 'Entries removed by the platform (corrupt, orphaned, oversize).', labels: ['namespace', 'reason'], source: 'cache engine, audit job' },
-  cache_writes_total: { type: 'counter', help: 'Entries written to the cache database (the denominator of the eviction rate).', labels: ['namespace'], source: 'cache engine, warmup job' },
+  cache_writes_total: { type: 'counter', help: 'Entries written to a cache database (the denominator of its eviction rate).', labels: ['namespace', 'database'], source: 'cache engine, warmup job' },
   upstash_evicted_keys: { type: 'gauge', help: 'Keys the database evicted under its memory limit since its server started (`evicted_keys` of `INFO stats`, cumulative: use `increase()`).', labels: ['database'], source: 'audit job' },
   cache_entries: { type: 'gauge', help: 'Live cache entries per surface, counted over the last complete audit pass.', labels: ['namespace'], source: 'audit job' },
   cache_payload_bytes: { type: 'gauge', help: 'Stored bytes of the live cache entries per surface, over the last complete audit pass.', labels: ['namespace'], source: 'audit job' },

@@ -1,7 +1,7 @@
 import { DashboardBuilder, RowBuilder, type Dashboard, type DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { OBSERVABILITY as O } from '../alerts/config';
-import { CACHE_DATABASES, evictionRatio, increaseSum, rateSum } from '../alerts/queries';
+import { CACHE_DATABASES, cacheWrites, evictionRatio, increaseSum, rateSum } from '../alerts/queries';
 import { ENV, RATE_WINDOW, stat, timeseries } from './panels';
 import { environmentVariable, surfaceVariable } from './variables';
 
@@ -61,7 +61,7 @@ export function upstashUsageDashboard(opts: { uid: string; environment: string; 
     }))
     .withRow(new RowBuilder('Evictions and entries'))
     .withPanel(stat({
-      title: 'Evicted share of writes', description: `Keys each cache database evicted over all keys the platform wrote, last day (alert above ${O.evictionRatio * 100} %).`,
+      title: 'Evicted share of writes', description: `Keys each cache database evicted over the keys the platform wrote to it, last day (alert above ${O.evictionRatio * 100} %).`,
       unit: units.PercentUnit, ds, steps: [O.evictionRatio, O.evictionRatio * 2], width: 8,
       target: { expr: evictionRatio({ by: [], selector: ENV, window: '1d' }), legend: '{{database}} evicted / written' },
     }))
@@ -69,7 +69,7 @@ export function upstashUsageDashboard(opts: { uid: string; environment: string; 
       title: 'Evicted keys vs writes', description: 'Per day: keys each cache database evicted (INFO evicted_keys, audit job) and entries written.', unit: units.Short, ds, width: 16,
       targets: [
         { expr: increaseSum('upstash_evicted_keys', { by: ['database'], selector: `${ENV},${CACHE_DATABASES}`, window: '1d' }), legend: '{{database}} evicted' },
-        { expr: increaseSum('cache_writes_total', { by: [], selector: ENV, window: '1d' }), legend: 'written' },
+        { expr: cacheWrites({ by: [], selector: ENV, window: '1d' }), legend: '{{database}} written' },
       ],
     }))
     .withPanel(timeseries({

@@ -17,6 +17,9 @@
  *   of the warmup's popular list ride in the same flush.
  */
 import type { Redis } from '@upstash/redis';
+import type { DatabaseLabel } from '../../contracts/database-roles';
+import { cacheDatabaseFor } from '../../config/cache-databases';
+import type { SurfaceConfig } from '../../config/types';
 import { CacheEngine } from '../engine/cache-engine';
 import { CacheEngines } from './cache-engines';
 import { FunctionContext, type FunctionContextOptions } from '../bootstrap/function-context';
@@ -51,9 +54,10 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const popular = new PopularRequests({ redis: guardrails, env: config, recorder: metrics });
   const rateLimiter = new RateLimiterManager({ redis: guardrails, env: config.name, policies: policiesForEnvironment(config), metrics });
   // One engine per cache database; surfaces of `upstash.cacheShards` read from their own.
-  const engineOn = (cache: Redis, surfaces = config.surfaces): CacheEngine => new CacheEngine({
+  const engineOn = (cache: Redis, database: DatabaseLabel, surfaces = config.surfaces): CacheEngine => new CacheEngine({
     env: { ...config, surfaces },
     redis: cache,
+    database,
     guardrails,
     requestTimeoutMs: limits.requestTimeoutMs,
     // The client times out every request itself (redisTimeoutMs); the breaker only counts failures.
@@ -71,11 +75,11 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   const shardEngines = new Map<string, CacheEngine>();
   for (const client of new Set(shardClients.values())) {
     const surfaces = config.surfaces.filter((s) => shardClients.get(s.name) === client);
-    const engine = engineOn(client, surfaces);
+    const engine = engineOn(client, cacheDatabaseFor(config, (surfaces[0] as SurfaceConfig).name).label, surfaces);
     for (const s of surfaces) shardEngines.set(s.name, engine);
   }
   const router = new CacheRouter({
-    engine: new CacheEngines(engineOn(redis), shardEngines),
+    engine: new CacheEngines(engineOn(redis, 'cache'), shardEngines),
     cacheRedis: redis,
     cacheShardRedis: new Map((config.upstash.cacheShards ?? []).map((shard) => [`cache-${shard.id}`, shardClients.get(shard.surfaces[0] as string) as Redis])),
     redisTimeoutMs: timeoutMs,

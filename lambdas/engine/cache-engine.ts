@@ -79,6 +79,7 @@ export class CacheEngine {
       entries: this.entries,
       registry: this.registry,
       metrics: this.metrics,
+      database: opts.database ?? 'cache',
       clock: this.clock,
       fetch: opts.fetch ?? ((url, init) => fetch(url, init)),
       maxItemBytes: opts.env.runtime.maxItemBytes,

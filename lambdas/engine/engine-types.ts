@@ -1,5 +1,6 @@
 /** The engine's public shapes: its options, what a read takes, what `refresh` and `inspect` return. */
 import type { Redis } from '@upstash/redis';
+import type { DatabaseLabel } from '../../contracts/database-roles';
 import type { EnvironmentConfig } from '../../config/types';
 import type { RateLimiterManager } from '../guardrails/rate-limiter';
 import type { Headers } from '../shared/http';
@@ -54,6 +55,8 @@ export interface CacheEngineOptions {
   readonly rateLimiter?: Pick<RateLimiterManager, 'limitClient'> & Partial<Pick<RateLimiterManager, 'limitHit'>>;
   /** @default NOOP_METRICS */
   readonly metrics?: MetricsRecorder;
+  /** The cache database `redis` is, as the metrics call it (the `database` of `cache_writes_total`). @default 'cache' */
+  readonly database?: DatabaseLabel;
   /**
    * Called synchronously for every valid read, just before the rate-limit check and the lookup
    * are issued. Guardrails commands started here (metrics flush, popularity sample) ride in the

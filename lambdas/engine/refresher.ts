@@ -5,6 +5,7 @@
  * the write path (`store`) and the bypass read (origin only, nothing read or written in Redis).
  */
 import type { Redis } from '@upstash/redis';
+import type { DatabaseLabel } from '../../contracts/database-roles';
 import type { SurfaceConfig } from '../../config/types';
 import { loopDelayMs } from '../shared/loop-delay';
 import type { MetricsRecorder } from '../shared/metrics/recorder';
@@ -55,6 +56,8 @@ export interface RefresherOptions {
   readonly entries: StoredEntries;
   readonly registry: VersionRegistry;
   readonly metrics: MetricsRecorder;
+  /** The cache database written, as the metrics call it. */
+  readonly database: DatabaseLabel;
   readonly clock: () => number;
   readonly fetch: FetchFn;
   readonly maxItemBytes: number;
@@ -199,7 +202,7 @@ export class Refresher {
       const px = (surface.ttlSeconds + surface.staleWhileRevalidateSeconds) * 1000;
       const stored = await this.opts.call(() => this.opts.redis.eval(STORE_SCRIPT, [t.key, t.lockKey], [token, value, String(px)]));
       if (Number(stored) !== 1) return 'superseded';
-      this.opts.metrics.increment('cache_writes_total', { namespace: surface.name });
+      this.opts.metrics.increment('cache_writes_total', { namespace: surface.name, database: this.opts.database });
       return 'stored';
     } catch {
       return 'redis_unavailable';

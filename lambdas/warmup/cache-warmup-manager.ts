@@ -13,6 +13,8 @@
  */
 import type { Redis } from '@upstash/redis';
 import type { EnvironmentConfig } from '../../config/types';
+import type { DatabaseLabel } from '../../contracts/database-roles';
+import { cacheDatabaseFor } from '../../config/cache-databases';
 import type { WarmupManifest } from '../../config/warmup-manifest';
 import { INSPECT_SCRIPT, inspectArgs, parseInspection, type KeyInspection } from '../maintenance/entry-inspector';
 import { CacheEngine } from '../engine/cache-engine';
@@ -98,17 +100,17 @@ const MIN_LEASE_MS = 60_000;
  * TTLs, generations), with its origin fetch inside an `OriginThrottle` of the manifest's limits.
  */
 export function createWarmupEngine(opts: {
-  env: Pick<EnvironmentConfig, 'name' | 'surfaces' | 'runtime'>; redis: Redis; guardrails: Redis; manifest: Pick<WarmupManifest, 'concurrency' | 'ratePerSecond'>;
+  env: Pick<EnvironmentConfig, 'name' | 'surfaces' | 'runtime' | 'upstash'>; redis: Redis; guardrails: Redis; manifest: Pick<WarmupManifest, 'concurrency' | 'ratePerSecond'>;
   metrics?: MetricsRecorder; registry?: VersionRegistry; fetch?: FetchFn;
   /** Clients of the further cache databases by the surfaces they hold: one engine each, one throttle for all. */
   cacheShards?: ReadonlyMap<string, Redis>;
 }): Pick<CacheEngine, 'refresh'> {
   const throttle = new OriginThrottle({ concurrency: opts.manifest.concurrency, ratePerSecond: opts.manifest.ratePerSecond });
   const fetchFn = throttle.wrap(opts.fetch ?? ((url, init) => fetch(url, init)));
-  const engineOn = (redis: Redis): CacheEngine =>
-    new CacheEngine({ env: opts.env, redis, guardrails: opts.guardrails, metrics: opts.metrics, registry: opts.registry, fetch: fetchFn });
-  const defaultEngine = engineOn(opts.redis);
-  const shardEngines = new Map([...new Set(opts.cacheShards?.values() ?? [])].map((redis) => [redis, engineOn(redis)]));
+  const engineOn = (redis: Redis, database: DatabaseLabel): CacheEngine =>
+    new CacheEngine({ env: opts.env, redis, database, guardrails: opts.guardrails, metrics: opts.metrics, registry: opts.registry, fetch: fetchFn });
+  const defaultEngine = engineOn(opts.redis, 'cache');
+  const shardEngines = new Map([...opts.cacheShards ?? []].map(([surface, redis]) => [redis, engineOn(redis, cacheDatabaseFor(opts.env, surface).label)]));
   return {
     refresh: (surface, ...rest) => {
       const shard = opts.cacheShards?.get(surface);

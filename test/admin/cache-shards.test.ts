@@ -197,6 +197,15 @@ it('counts the requests to each cache database under its own name in the metrics
   }
 });
 
+it('counts the entries written to each cache database under its name, the eviction alert\'s denominator', async () => {
+  await cached('/c/api/written');
+  await cached('/c/marketing/written');
+  const { cache_writes_total: writes } = await metricFields('cache_writes_total');
+  expect(writes).toContainEqual(expect.stringMatching(/"namespace":"api".*"database":"cache-api"|"database":"cache-api".*"namespace":"api"/));
+  expect(writes).toContainEqual(expect.stringMatching(/"namespace":"marketing".*"database":"cache"|"database":"cache".*"namespace":"marketing"/));
+  expect(writes?.some((f) => f.includes('"namespace":"api"') && f.includes('"database":"cache"'))).toBe(false);
+});
+
 /** Series fields (JSON `[suffix, labels]`) of each metric, as flushed to the guardrails database. */
 async function metricFields(...names: string[]): Promise<Record<string, string[]>> {
   const io = new IORedis(guardrails.redisUrl, { db: guardrails.db });

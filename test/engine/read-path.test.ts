@@ -134,7 +134,7 @@ describe('read path', () => {
     expect(origin.requests()).toBe(2);
     // The second read knows the key is oversize (remembered briefly): it does not try to store again.
     expect(metrics.counter('cache_evictions_total', { namespace: 'api', reason: 'oversize' })).toBe(1);
-    expect(metrics.counter('cache_writes_total', { namespace: 'api' })).toBe(0);
+    expect(metrics.counterTotal('cache_writes_total', { namespace: 'api' })).toBe(0);
   });
 
   it('never caches origin 5xx: 502 without stale, and the next request goes to the origin again', async () => {

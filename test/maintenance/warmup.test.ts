@@ -114,7 +114,7 @@ test('fills exactly the manifest, through the engine write path (entries identic
   expect(origin.log().find((r) => r.path === '/api/v1/config')?.headers.accept).toBe('application/json');
   expect(metrics.counter('cache_warmup_entries_total', { namespace: 'marketing', outcome: 'warmed' })).toBe(4);
   // Every entry stored counts as a write (the eviction-rate alert's denominator).
-  expect([metrics.counter('cache_writes_total', { namespace: 'marketing' }), metrics.counter('cache_writes_total', { namespace: 'api' })]).toEqual([4, 2]);
+  expect([metrics.counter('cache_writes_total', { namespace: 'marketing', database: 'cache' }), metrics.counter('cache_writes_total', { namespace: 'api', database: 'cache' })]).toEqual([4, 2]);
   expect(metrics.counter('cache_job_runs_total', { job: 'warmup', outcome: 'success' })).toBe(1);
   expect(metrics.observed('cache_warmup_fetch_duration_seconds', { namespace: 'api' })).toHaveLength(2);
 
