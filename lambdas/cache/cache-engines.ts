@@ -6,7 +6,7 @@
 import type { CacheEngine, ReadRequest, ReadTrace } from '../engine/cache-engine';
 import type { HttpResult } from '../shared/http';
 
-export type EngineFacade = Pick<CacheEngine, 'read' | 'inspect' | 'circuitState'>;
+export type EngineFacade = Pick<CacheEngine, 'read' | 'inspect' | 'circuitState' | 'circuitStates'>;
 
 export class CacheEngines implements EngineFacade {
   /** @param shards engines of the further cache databases by the surfaces they hold */
@@ -21,9 +21,14 @@ export class CacheEngines implements EngineFacade {
     return this.engineOf(key.split(':')[1] ?? '').inspect(key);
   }
 
-  /** The default database's circuit (what `/readyz` reports with its ping). */
+  /** The default database's circuit. */
   circuitState(): ReturnType<CacheEngine['circuitState']> {
     return this.defaultEngine.circuitState();
+  }
+
+  /** Every cache database's circuit, by database (what `/readyz` reports with its pings). */
+  circuitStates(): ReturnType<CacheEngine['circuitStates']> {
+    return Object.assign({}, this.defaultEngine.circuitStates(), ...[...new Set(this.shards.values())].map((e) => e.circuitStates()));
   }
 
   private engineOf(surface: string): CacheEngine {

@@ -27,7 +27,7 @@ export interface CacheRequest {
 
 export interface CacheRouterOptions {
   /** The engine, or one per cache database (`CacheEngines`). */
-  readonly engine: Pick<CacheEngine, 'read' | 'inspect' | 'circuitState'>;
+  readonly engine: Pick<CacheEngine, 'read' | 'inspect' | 'circuitStates'>;
   /** Cache database client `/readyz` pings. */
   readonly cacheRedis: Redis;
   /** Further cache databases (`upstash.cacheShards`) `/readyz` also pings, by database label (`cache-<id>`). @default - none */
@@ -134,7 +134,7 @@ export class CacheRouter {
     const id = matchRoute(path)?.id;
     switch (id) {
       case 'healthz': return { name: ROUTE_TABLE[id].label, run: async () => json(200, { status: 'ok' }) };
-      case 'readyz': return { name: ROUTE_TABLE[id].label, run: () => readiness(this.cacheDatabases, this.opts.redisTimeoutMs, this.opts.engine.circuitState()) };
+      case 'readyz': return { name: ROUTE_TABLE[id].label, run: () => readiness(this.cacheDatabases, this.opts.redisTimeoutMs, this.opts.engine.circuitStates()) };
       case 'metrics': return { name: ROUTE_TABLE[id].label, run: () => this.serveMetrics(req) };
       case 'debugCache': return { name: ROUTE_TABLE[id].label, run: () => this.debug(method, req) };
       default: return { name: UNMATCHED_ROUTE, run: async () => jsonError(404, 'not_found', `no route for ${method} ${path.slice(0, 200)}`) };

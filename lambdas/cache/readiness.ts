@@ -1,16 +1,22 @@
 /**
  * `GET /readyz`: 200 when every cache database (the default one and each of `upstash.cacheShards`)
- * answers PING within the Redis timeout, else 503 naming those that did not.
+ * answers PING within the Redis timeout, else 503 naming those that did not. The 200 names the
+ * circuit of each (`circuits`) and, as before, the default database's (`circuit`).
  */
 import type { Redis } from '@upstash/redis';
 import type { CircuitState } from '../engine/circuit-breaker';
 import { json, jsonError, type HttpResult } from '../shared/http';
 
-/** @param databases cache database clients by database label (`cache`, `cache-<id>`) */
-export async function readiness(databases: ReadonlyMap<string, Redis>, timeoutMs: number, circuit: CircuitState): Promise<HttpResult> {
+/**
+ * @param databases cache database clients by database label (`cache`, `cache-<id>`)
+ * @param circuits the engines' circuits by the same labels
+ */
+export async function readiness(
+  databases: ReadonlyMap<string, Redis>, timeoutMs: number, circuits: Readonly<Record<string, CircuitState>>,
+): Promise<HttpResult> {
   const answered = await Promise.all([...databases].map(async ([name, redis]) => [name, await pings(redis, timeoutMs)] as const));
   const silent = answered.filter(([, ok]) => !ok).map(([name]) => name);
-  if (silent.length === 0) return json(200, { status: 'ready', circuit });
+  if (silent.length === 0) return json(200, { status: 'ready', circuit: circuits.cache, circuits });
   return jsonError(503, 'redis_unavailable', `Redis did not answer PING within ${timeoutMs} ms (${silent.join(', ')})`);
 }
 

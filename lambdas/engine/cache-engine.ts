@@ -94,6 +94,11 @@ export class CacheEngine {
     return this.breaker.state();
   }
 
+  /** The circuit by the cache database it guards (`/readyz`). */
+  circuitStates(): Record<string, ReturnType<CircuitBreaker['state']>> {
+    return { [this.opts.database ?? 'cache']: this.breaker.state() };
+  }
+
   /** Answers one read: 404 unknown surface, 400 bad path, 429 limited, else the cached or origin answer. */
   async read(req: ReadRequest, trace: ReadTrace = NO_TRACE): Promise<HttpResult> {
     const deadline = this.clock() + this.requestTimeoutMs;

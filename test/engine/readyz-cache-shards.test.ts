@@ -42,7 +42,7 @@ it('is ready while both cache databases answer', async () => {
   shard.proxy?.setDelay(0);
   const res = await fn(readyz());
   expect(res.statusCode).toBe(200);
-  expect(JSON.parse(res.body as string)).toMatchObject({ status: 'ready' });
+  expect(JSON.parse(res.body as string)).toEqual({ status: 'ready', circuit: 'closed', circuits: { cache: 'closed', [SHARD_DATABASE]: 'closed' } });
 });
 
 it('answers 503 naming the further cache database when only it does not answer within the timeout', async () => {
