@@ -58,10 +58,16 @@ export interface CacheRouterOptions {
   readonly clock?: () => number;
 }
 
+/** What a request asks for: plain data, no closure (the hit path makes one per request). */
 interface Route {
   /** Route template, the `route` label. */
   readonly name: string;
-  readonly run: (span: Span) => Promise<HttpResult>;
+  readonly id: 'read' | 'healthz' | 'readyz' | 'metrics' | 'debugCache' | 'unmatched';
+  /** Path without the query string. */
+  readonly path: string;
+  /** For a read: the surface and the path within it. */
+  readonly surface?: string;
+  readonly surfacePath?: string;
 }
 
 const tracer = trace.getTracer('cache-engine');
@@ -92,27 +98,27 @@ export class CacheRouter {
 
   async handle(req: CacheRequest): Promise<HttpResult> {
     const method = req.method.toUpperCase();
-    const route = this.route(method, req);
+    const route = this.route(req);
     const result = this.opts.inflight
-      ? await this.opts.inflight.run(route.name, () => this.traced(method, route))
-      : await this.traced(method, route);
+      ? await this.opts.inflight.run(route.name, () => this.traced(method, req, route))
+      : await this.traced(method, req, route);
     if (this.opts.afterNonRead && route.name !== ROUTE_TABLE.read.label) await this.opts.afterNonRead();
     return result;
   }
 
-  private traced(method: string, route: Route): Promise<HttpResult> {
+  private traced(method: string, req: CacheRequest, route: Route): Promise<HttpResult> {
     // Without a tracer provider (tracing off) spans are no-ops: the hit path skips making one.
-    if (!spansRecorded()) return this.answered(method, route, NO_SPAN);
-    return tracer.startActiveSpan(`${method} ${route.name}`, { kind: SpanKind.SERVER }, (span) => this.answered(method, route, span));
+    if (!spansRecorded()) return this.answered(method, req, route, NO_SPAN);
+    return tracer.startActiveSpan(`${method} ${route.name}`, { kind: SpanKind.SERVER }, (span) => this.answered(method, req, route, span));
   }
 
-  private async answered(method: string, route: Route, span: Span): Promise<HttpResult> {
+  private async answered(method: string, req: CacheRequest, route: Route, span: Span): Promise<HttpResult> {
     const started = this.clock();
     span.setAttribute('http.request.method', method);
     span.setAttribute('http.route', route.name);
     let res: HttpResult;
     try {
-      res = await route.run(span);
+      res = await this.run(method, req, route, span);
     } catch (e) {
       // Last line of defence: a bug never leaks a stack trace.
       span.recordException(e as Error);
@@ -127,17 +133,31 @@ export class CacheRouter {
     return res;
   }
 
-  private route(method: string, req: CacheRequest): Route {
-    const path = req.path.split('?')[0] ?? '';
+  private route(req: CacheRequest): Route {
+    const q = req.path.indexOf('?');
+    const path = q === -1 ? req.path : req.path.slice(0, q);
     const read = READ_ROUTE.exec(path);
-    if (read) return { name: ROUTE_TABLE.read.label, run: (span) => this.read(method, req, read[1] as string, read[2] ?? '', span) };
+    if (read) return { name: ROUTE_TABLE.read.label, id: 'read', path, surface: read[1] as string, surfacePath: read[2] ?? '' };
     const id = matchRoute(path)?.id;
     switch (id) {
-      case 'healthz': return { name: ROUTE_TABLE[id].label, run: async () => json(200, { status: 'ok' }) };
-      case 'readyz': return { name: ROUTE_TABLE[id].label, run: () => readiness(this.cacheDatabases, this.opts.redisTimeoutMs, this.opts.engine.circuitStates()) };
-      case 'metrics': return { name: ROUTE_TABLE[id].label, run: () => this.serveMetrics(req) };
-      case 'debugCache': return { name: ROUTE_TABLE[id].label, run: () => this.debug(method, req) };
-      default: return { name: UNMATCHED_ROUTE, run: async () => jsonError(404, 'not_found', `no route for ${method} ${path.slice(0, 200)}`) };
+      case 'healthz':
+      case 'readyz':
+      case 'metrics':
+      case 'debugCache':
+        return { name: ROUTE_TABLE[id].label, id, path };
+      default:
+        return { name: UNMATCHED_ROUTE, id: 'unmatched', path };
+    }
+  }
+
+  private run(method: string, req: CacheRequest, route: Route, span: Span): Promise<HttpResult> {
+    switch (route.id) {
+      case 'read': return this.read(method, req, route.surface as string, route.surfacePath as string, span);
+      case 'healthz': return Promise.resolve(json(200, { status: 'ok' }));
+      case 'readyz': return readiness(this.cacheDatabases, this.opts.redisTimeoutMs, this.opts.engine.circuitStates());
+      case 'metrics': return this.serveMetrics(req);
+      case 'debugCache': return this.debug(method, req);
+      case 'unmatched': return Promise.resolve(jsonError(404, 'not_found', `no route for ${method} ${route.path.slice(0, 200)}`));
     }
   }
 
