@@ -14,6 +14,7 @@ import { DEFAULT_READ_POLICY } from '../config/surfaces';
 import type { EnvironmentConfig } from '../config/types';
 import { CacheRouter, type CacheRequest } from '../lambdas/cache/cache-router';
 import { CacheEngine, type CacheEngineOptions } from '../lambdas/engine/cache-engine';
+import { GENERATION_ABSENT, surfaceStateValue } from '../lambdas/engine/cache-state';
 import type { CredentialsSource } from '../lambdas/shared/credentials';
 import { createUpstashClient } from '../lambdas/shared/upstash';
 import { startRedisServer } from '../local/redis-process';
@@ -151,7 +152,7 @@ export async function run(): Promise<EngineBenchResult> {
     // The engine's own CPU per hit: the same entry, with Redis answered from memory.
     const stored = await createUpstashClient(staticCredentials(server)).then((r) => r.get<string>('dev:api:hot.0:default'));
     const inMemory = cacheFunction({
-      env: env(origin.url), xfetchBeta: 0, breaker: HANDLER_BREAKER, redis: { mget: async () => [stored, '0|0', '0'] } as unknown as Redis,
+      env: env(origin.url), xfetchBeta: 0, breaker: HANDLER_BREAKER, redis: { mget: async () => [stored, surfaceStateValue(GENERATION_ABSENT, false), GENERATION_ABSENT] } as unknown as Redis,
     });
     let engineCpuMicrosPerHit = Infinity;
     for (let round = 0; round < 5; round++) {

@@ -6,7 +6,7 @@
 import type { CacheEngine, ReadRequest, ReadTrace } from '../engine/cache-engine';
 import type { HttpResult } from '../shared/http';
 
-export type EngineFacade = Pick<CacheEngine, 'read' | 'inspect' | 'circuitState' | 'circuitStates'>;
+export type EngineFacade = Pick<CacheEngine, 'read' | 'inspect' | 'circuitStates'>;
 
 export class CacheEngines implements EngineFacade {
   /** @param shards engines of the further cache databases by the surfaces they hold */
@@ -19,11 +19,6 @@ export class CacheEngines implements EngineFacade {
   /** Key layout `<env>:<surface>:...`: the surface picks the database. */
   inspect(key: string): ReturnType<CacheEngine['inspect']> {
     return this.engineOf(key.split(':')[1] ?? '').inspect(key);
-  }
-
-  /** The default database's circuit. */
-  circuitState(): ReturnType<CacheEngine['circuitState']> {
-    return this.defaultEngine.circuitState();
   }
 
   /** Every cache database's circuit, by database (what `/readyz` reports with its pings). */

@@ -18,8 +18,7 @@
  */
 import type { Redis } from '@upstash/redis';
 import type { DatabaseLabel } from '../../contracts/database-roles';
-import { cacheDatabaseFor } from '../../config/cache-databases';
-import type { SurfaceConfig } from '../../config/types';
+import { cacheDatabases } from '../../config/cache-databases';
 import { CacheEngine } from '../engine/cache-engine';
 import { CacheEngines } from './cache-engines';
 import { FunctionContext, type FunctionContextOptions } from '../bootstrap/function-context';
@@ -73,15 +72,17 @@ export async function createCacheFunction(opts: CacheFunctionOptions = {}): Prom
   });
   const shardClients = await ctx.cacheShardDatabases();
   const shardEngines = new Map<string, CacheEngine>();
-  for (const client of new Set(shardClients.values())) {
-    const surfaces = config.surfaces.filter((s) => shardClients.get(s.name) === client);
-    const engine = engineOn(client, cacheDatabaseFor(config, (surfaces[0] as SurfaceConfig).name).label, surfaces);
-    for (const s of surfaces) shardEngines.set(s.name, engine);
+  const shardRedis = new Map<string, Redis>();
+  for (const db of cacheDatabases(config).filter((d) => d.shardId !== undefined)) {
+    const client = shardClients.get(db.surfaces[0] as string) as Redis;
+    const engine = engineOn(client, db.label, config.surfaces.filter((s) => db.surfaces.includes(s.name)));
+    for (const surface of db.surfaces) shardEngines.set(surface, engine);
+    shardRedis.set(db.label, client);
   }
   const router = new CacheRouter({
     engine: new CacheEngines(engineOn(redis, 'cache'), shardEngines),
     cacheRedis: redis,
-    cacheShardRedis: new Map((config.upstash.cacheShards ?? []).map((shard) => [`cache-${shard.id}`, shardClients.get(shard.surfaces[0] as string) as Redis])),
+    cacheShardRedis: shardRedis,
     redisTimeoutMs: timeoutMs,
     readAuth,
     metricsAuth,

@@ -9,7 +9,6 @@ import type { DatabaseLabel } from '../../contracts/database-roles';
 import type { SurfaceConfig } from '../../config/types';
 import { loopDelayMs } from '../shared/loop-delay';
 import type { MetricsRecorder } from '../shared/metrics/recorder';
-import type { BodySlots } from './body-slots';
 import { encodeEnvelope, type Envelope, type Generations } from './envelope';
 import { expiresAtMs } from './freshness';
 import { OriginError, fetchOrigin, isStorable, type FetchFn, type OriginResponse } from './origin';
@@ -67,8 +66,6 @@ export interface RefresherOptions {
   readonly lockWaitMs?: number;
   /** @default 20 */
   readonly pollIntervalMs?: number;
-  /** Bounds the memory of large origin bodies read at once. @default PROCESS_BODY_SLOTS */
-  readonly bodySlots?: BodySlots;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -158,7 +155,7 @@ export class Refresher {
     const namespace = t.surface.name;
     const timeoutMs = Math.max(1, Math.min(t.surface.originTimeoutMs, deadline - clock()));
     try {
-      const res = await fetchOrigin(this.opts.fetch, t.originUrl, t.originHeaders, { timeoutMs, clock, slots: this.opts.bodySlots });
+      const res = await fetchOrigin(this.opts.fetch, t.originUrl, t.originHeaders, { timeoutMs, clock });
       metrics.increment('cache_origin_requests_total', { namespace, outcome: res.status >= 500 ? 'error' : 'success' });
       return res;
     } catch (e) {

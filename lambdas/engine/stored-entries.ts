@@ -32,17 +32,17 @@ export class StoredEntries {
 
   /** The entry stored as `raw` under `key`, when it decodes and is current; else undefined. */
   async usable(key: string, surface: string, raw: string, generations: Generations, heal: boolean): Promise<Envelope | undefined> {
-    let entry = this.decoded.get(key, raw);
-    if (entry === undefined) {
-      try {
-        entry = decodeEnvelope(raw);
-        this.decoded.set(key, raw, entry);
-      } catch (e) {
-        if (!(e instanceof CorruptEntryError)) throw e;
-        this.decoded.delete(key);
-        if (heal) await this.heal(key, surface, e);
-        return undefined;
-      }
+    const known = this.usableDecoded(key, surface, raw, generations);
+    if (known !== 'undecoded') return known;
+    let entry: Envelope;
+    try {
+      entry = decodeEnvelope(raw);
+      this.decoded.set(key, raw, entry);
+    } catch (e) {
+      if (!(e instanceof CorruptEntryError)) throw e;
+      this.decoded.delete(key);
+      if (heal) await this.heal(key, surface, e);
+      return undefined;
     }
     return isCurrent(entry, surface, generations, this.opts.registry) ? entry : undefined;
   }

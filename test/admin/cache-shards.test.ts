@@ -18,19 +18,10 @@ import { createWarmupFunction } from '../../lambdas/warmup/handler';
 import type { HttpResult } from '../../lambdas/shared/http';
 import { startOrigin, type Origin } from '../support/origin';
 import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { shardVariables, withCacheShard } from '../support/two-cache-databases';
 
 const ADMIN_TOKEN = 'cache-shards-admin-token-0123456789abcdef';
-const dev = environment('dev');
-const TWO_CACHE_DATABASES: EnvironmentConfig = {
-  ...dev,
-  upstash: {
-    ...dev.upstash,
-    cacheShards: [{
-      id: 'api', name: 'clarivum-cache-api-dev', eviction: true, budgetUsd: 20, monthlyRequestQuota: 20_000_000,
-      memoryBudgetBytes: 256 * 1024 * 1024, rotationStrategy: 'reset-password', surfaces: ['api'],
-    }],
-  },
-};
+const TWO_CACHE_DATABASES: EnvironmentConfig = withCacheShard(environment('dev'));
 
 let main: TestUpstash;
 let shard: TestUpstash;
@@ -60,7 +51,7 @@ beforeAll(async () => {
   shardDb = new IORedis(shard.redisUrl, { db: shard.db });
   const env: NodeJS.ProcessEnv = {
     UPSTASH_REDIS_REST_URL: main.url, UPSTASH_REDIS_REST_TOKEN: main.token,
-    UPSTASH_CACHE_API_REST_URL: shard.url, UPSTASH_CACHE_API_REST_TOKEN: shard.token,
+    ...shardVariables(shard),
     UPSTASH_GUARDRAILS_REST_URL: guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
     ADMIN_TOKEN, ORIGIN_MARKETING: `${origin.url}/marketing`, ORIGIN_API: `${origin.url}/api`, METRICS_FLUSH_INTERVAL_MS: '0',
   };
