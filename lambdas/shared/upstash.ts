@@ -1,19 +1,18 @@
 /**
  * The one way runtime code gets an `@upstash/redis` client: credentials from a `CredentialsSource`,
- * a timeout on every request (time on the wire, not in our own queue), bounded retries, strings returned as stored
- * (`automaticDeserialization: false`) in plain JSON replies (`responseEncoding: false`), and on a 401 one credentials refresh and retry, so a token
- * rotation needs no redeploy. Every HTTP request to Upstash is counted (`upstash_requests_total`).
+ * requests sent by our `node:http` transport (upstash-http.ts), a timeout on every request (time on
+ * the wire, not in our own queue), bounded retries, strings returned as stored
+ * (`automaticDeserialization: false`) in plain JSON replies, and on a 401 one credentials refresh and
+ * retry, so a token rotation needs no redeploy. Every HTTP request to Upstash is counted
+ * (`upstash_requests_total`).
  */
-import { Redis } from '@upstash/redis';
+import { Redis, type Requester, type UpstashRequest } from '@upstash/redis';
 import type { DatabaseLabel } from '../../contracts/database-roles';
 import type { CredentialsSource, UpstashCredentials } from './credentials';
 import { wireTimer } from './loop-delay';
+import { UpstashHttp } from './upstash-http';
 import type { MetricsRecorder } from './metrics/recorder';
 import { NOOP_METRICS } from './metrics/recorder';
-
-/** The client's own request interface (not exported by name from the Node entry point). */
-type Requester = ConstructorParameters<typeof Redis>[0] extends infer C ? Extract<C, { request: unknown }> : never;
-type UpstashRequest = Parameters<Requester['request']>[0];
 
 export const DEFAULT_UPSTASH_TIMEOUT_MS = 500;
 
@@ -74,11 +73,9 @@ class RefreshingRequester implements Requester {
     // The timeout covers the request and its retries, on the wire (our own event-loop delay does
     // not count: loop-delay.ts), and is cleared as soon as the answer is in: a timer left to run
     // out would cost a timer, a signal and an error per request for `timeoutMs` after it.
-    // Passed as a function: the client answers an aborted plain signal with a fake success.
     const timer = wireTimer(this.timeoutMs);
     try {
-      const signal = (() => timer.signal) as unknown as AbortSignal; // typed as a signal, read as either
-      const res = await requester.request<TResult>({ ...req, signal });
+      const res = await requester.request<TResult>({ ...req, signal: timer.signal });
       this.count('success');
       return res;
     } catch (e) {
@@ -90,38 +87,34 @@ class RefreshingRequester implements Requester {
   }
 }
 
+/** A `Redis` object for commands, pipelines and auto-pipelining; its own `fetch` transport goes unused. */
 function newRedis(creds: UpstashCredentials, opts: UpstashClientOptions): Redis {
   return new Redis({
     url: creds.url,
     token: creds.token,
     automaticDeserialization: false,
-    // Plain JSON replies, not base64: everything this platform stores goes in through the REST API
-    // as JSON, so it is valid UTF-8 and comes back intact; base64 would only add a third to every
-    // reply and a JavaScript decode of every value (half the client's CPU on an 8 KB hit).
-    responseEncoding: false,
     enableAutoPipelining: opts.autoPipelining ?? true,
     enableTelemetry: false,
-    retry: { retries: opts.retries ?? 1, backoff: () => 10 },
-    keepAlive: true,
   });
 }
 
-/** The HTTP client inside a `Redis` object (a protected field of the library). */
-function requesterOf(redis: Redis): Requester {
-  return (redis as unknown as { client: Requester }).client;
+function transport(creds: UpstashCredentials, opts: UpstashClientOptions): UpstashHttp {
+  return new UpstashHttp({ url: creds.url, token: creds.token, retries: opts.retries ?? 1 });
 }
 
 export async function createUpstashClient(source: CredentialsSource, opts: UpstashClientOptions = {}): Promise<Redis> {
   const metrics = opts.metrics ?? NOOP_METRICS;
   const database = opts.database ?? 'cache';
-  const redis = newRedis(await source.get(), opts);
+  const creds = await source.get();
+  const redis = newRedis(creds, opts);
   const requester = new RefreshingRequester(
-    requesterOf(redis),
-    async () => requesterOf(newRedis(await source.refresh(), opts)),
+    transport(creds, opts),
+    async () => transport(await source.refresh(), opts),
     (outcome) => metrics.increment('upstash_requests_total', { database, outcome }),
     opts.timeoutMs ?? DEFAULT_UPSTASH_TIMEOUT_MS,
   );
-  // Swapping the requester keeps every command, pipeline and auto-pipeline going through it.
+  // The `Redis` object's HTTP client is a protected field; swapping it sends every command,
+  // pipeline and auto-pipeline through ours.
   (redis as unknown as { client: Requester }).client = requester;
   return redis;
 }
