@@ -36,13 +36,16 @@ interface RawServer {
   close(): Promise<void>;
 }
 
-async function rawServer(handle: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<RawServer> {
+async function rawServer(handle: (req: IncomingMessage, res: ServerResponse, n: number, body: string) => void): Promise<RawServer> {
   let requests = 0;
   let connections = 0;
   const server: Server = createServer((req, res) => {
     requests += 1;
-    req.resume();
-    req.on('end', () => handle(req, res, requests));
+    const n = requests;
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => { body += chunk; });
+    req.on('end', () => handle(req, res, n, body));
   });
   server.on('connection', () => { connections += 1; });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -98,6 +101,27 @@ describe('UpstashHttp on the wire', () => {
     for (let i = 0; i < 20; i++) await http.request({ body: ['PING'] });
     expect(server.requests()).toBe(20);
     expect(server.connections()).toBe(1);
+  });
+
+  it('sends what the client\'s own transport sends: method, path, token, content type, sync token, body', async () => {
+    const seen: Record<string, unknown>[] = [];
+    server = await rawServer((req, res, _n, body) => {
+      seen.push({
+        method: req.method, url: req.url, auth: req.headers.authorization, type: req.headers['content-type'],
+        sync: req.headers['upstash-sync-token'], encoding: req.headers['upstash-encoding'], body,
+      });
+      res.end('{"result":"OK"}');
+    });
+    const requests: UpstashRequest[] = [{ body: ['SET', 'k', 'é ✓ "quoted"'] }, { path: ['pipeline'], body: [['GET', 'k'], ['DEL', 'k']] }];
+    for (const req of requests) {
+      await stockTransport(server.url, 'secret').request(req);
+      await new UpstashHttp({ url: server.url, token: 'secret' }).request(req);
+    }
+    const sent = seen;
+    expect(sent).toHaveLength(4);
+    expect(sent[1]).toEqual(sent[0]);
+    expect(sent[3]).toEqual(sent[2]);
+    expect(sent[2]).toMatchObject({ method: 'POST', url: '/pipeline', auth: 'Bearer secret', body: '[["GET","k"],["DEL","k"]]' });
   });
 
   it('sends the bearer token, the command as JSON and the read-your-writes token it was given', async () => {
