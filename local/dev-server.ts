@@ -3,8 +3,9 @@
  *
  * Node HTTP requests are turned into API Gateway HTTP API (payload 2.0) events and the functions'
  * results back into responses (binary bodies travel base64, as in AWS). Behind them: a real
- * `redis-server` (or `REDIS_URL`), two local Upstash-compatible REST servers (cache database on
- * db 0, guardrails on db 1) and a demo origin. `PORT` (default 8787), `ORIGIN_<SURFACE>` and
+ * `redis-server` (or `REDIS_URL`), local Upstash-compatible REST servers (cache database on db 0,
+ * guardrails on db 1, each further cache database of `upstash.cacheShards` on db 2, 3, …) and a demo
+ * origin. `PORT` (default 8787), `ORIGIN_<SURFACE>` and
  * `ADMIN_TOKEN`, `READ_TOKEN` and `METRICS_TOKEN` (each generated and printed when unset) configure it. `--cache-maxmemory <size>
  * [--cache-eviction-policy <policy>]` gives the cache database its own evicting redis-server, as
  * Upstash's cache database evicts, while the guardrails database keeps one that never evicts.
@@ -17,6 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { environment } from '../config/environments';
+import type { EnvironmentConfig } from '../config/types';
 import { matchRoute, type RouteFunction } from '../contracts/routes';
 import { createAdminFunction } from '../lambdas/admin/handler';
 import { createCacheFunction } from '../lambdas/cache/handler';
@@ -54,6 +56,8 @@ export interface DevServerOptions {
    * with `redisUrl` / `REDIS_URL`. @default - one redis-server without a memory limit
    */
   readonly cacheEviction?: EvictionSettings;
+  /** The typed config the functions run with. @default - the `dev` environment */
+  readonly config?: EnvironmentConfig;
 }
 
 export interface DevServer {
@@ -69,7 +73,12 @@ export interface DevServer {
   /** The redis-servers it started (none with `REDIS_URL`), for fault drills that stop them. */
   readonly redisProcesses: readonly RedisProcess[];
   /** The local Upstash servers, for tests that look inside Redis. */
-  readonly upstash: { readonly cache: LocalUpstashServer; readonly guardrails: LocalUpstashServer };
+  readonly upstash: {
+    readonly cache: LocalUpstashServer;
+    readonly guardrails: LocalUpstashServer;
+    /** One per further cache database (`upstash.cacheShards`), by shard id, on the cache database's Redis. */
+    readonly shards: Readonly<Record<string, LocalUpstashServer>>;
+  };
   /** The Redis behind each database (the same URL unless `cacheEviction` is set). */
   readonly redisUrls: { readonly cache: string; readonly guardrails: string };
   /** Origin URL per surface, after `ORIGIN_<SURFACE>` overrides. */
@@ -81,6 +90,9 @@ type LambdaFunction = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
 const CACHE_DB = 0;
 const GUARDRAILS_DB = 1;
+/** Further cache databases take the logical databases after these, up to Redis's default 16. */
+const FIRST_SHARD_DB = 2;
+const REDIS_DATABASES = 16;
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** `routeKey` and `pathParameters` as the HTTP API sets them, from the route table. */
@@ -193,7 +205,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     ]);
     stack.push(() => cache.close(), () => guardrails.close(), () => demoOrigin.close());
 
-    const config = environment('dev');
+    const config = opts.config ?? environment('dev');
+    const shards = await startShardServers(config, redisUrls.cache, stack);
     const origins: Record<string, string> = {};
     const functionEnv: NodeJS.ProcessEnv = {
       CACHE_ENV: 'dev',
@@ -205,6 +218,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       METRICS_TOKEN: metricsToken,
       READ_TOKEN: readToken,
       METRICS_PUBLIC: opts.metricsPublic ? 'true' : 'false',
+      ...shardVariables(shards),
     };
     for (const surface of config.surfaces) {
       const name = originOverrideVariable(surface.name);
@@ -212,7 +226,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       functionEnv[name] = origins[surface.name];
     }
     for (const name of ['MAX_INFLIGHT', 'READ_REQUIRES_AUTH', 'METRICS_FLUSH_INTERVAL_MS'] as const) if (env[name]) functionEnv[name] = env[name];
-    const [cacheFunction, adminFunction] = await Promise.all([createCacheFunction({ env: functionEnv }), createAdminFunction({ env: functionEnv, allowLoopbackClients: true })]);
+    const [cacheFunction, adminFunction] = await Promise.all([createCacheFunction({ env: functionEnv, config }), createAdminFunction({ env: functionEnv, config, allowLoopbackClients: true })]);
 
     const functions: Readonly<Record<RouteFunction, LambdaFunction>> = { cache: cacheFunction, admin: adminFunction };
     // A path no route matches still reaches a function (AWS would answer 404 itself), so a typo
@@ -270,7 +284,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       readToken,
       demoOrigin,
       redisProcesses,
-      upstash: { cache, guardrails },
+      upstash: { cache, guardrails, shards },
       redisUrls,
       origins,
       close: () => (closing ??= close()),
@@ -279,6 +293,34 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     await close();
     throw error;
   }
+}
+
+/**
+ * A local Upstash server per further cache database, on the cache database's Redis (so it evicts
+ * with it when `cacheEviction` is set, as every cache database on Upstash does).
+ */
+async function startShardServers(config: EnvironmentConfig, redisUrl: string, stack: (() => Promise<unknown>)[]): Promise<Record<string, LocalUpstashServer>> {
+  const shards = config.upstash.cacheShards ?? [];
+  if (FIRST_SHARD_DB + shards.length > REDIS_DATABASES) {
+    throw new Error(`the dev server runs at most ${REDIS_DATABASES - FIRST_SHARD_DB} cache shards (one Redis logical database each), the config has ${shards.length}`);
+  }
+  const servers: Record<string, LocalUpstashServer> = {};
+  for (const [i, shard] of shards.entries()) {
+    const server = await startUpstashServer({ redisUrl, db: FIRST_SHARD_DB + i });
+    stack.push(() => server.close());
+    servers[shard.id] = server;
+  }
+  return servers;
+}
+
+/** The variables the functions read a further cache database's credentials from locally. */
+function shardVariables(shards: Readonly<Record<string, LocalUpstashServer>>): NodeJS.ProcessEnv {
+  const variables: NodeJS.ProcessEnv = {};
+  for (const [id, server] of Object.entries(shards)) {
+    variables[`UPSTASH_CACHE_${id.toUpperCase()}_REST_URL`] = server.url;
+    variables[`UPSTASH_CACHE_${id.toUpperCase()}_REST_TOKEN`] = server.token;
+  }
+  return variables;
 }
 
 function parseTimeScale(raw: string | undefined): number {
@@ -292,7 +334,9 @@ async function runFromCommandLine(argv: readonly string[]): Promise<void> {
   const monitoring = argv.includes('--monitoring');
   const timeScale = parseTimeScale(process.env.MONITORING_TIME_SCALE);
   installTracing({ env: process.env });
+  const config = environment('dev');
   const dev = await startDevServer({
+    config,
     port: parsePort(process.env.PORT),
     cacheEviction: evictionFromArgs(argv.filter((a) => a !== '--monitoring'), 'cache-'),
   });
@@ -303,6 +347,7 @@ async function runFromCommandLine(argv: readonly string[]): Promise<void> {
     `  admin:  ${dev.url}/admin/{invalidate,bypass,allowlist,status}   also /healthz /readyz /metrics /debug/cache`,
     dev.redisUrls.cache === dev.redisUrls.guardrails ? `redis:  ${dev.redisUrls.cache}`
       : `redis:  cache ${dev.redisUrls.cache} (evicting), guardrails ${dev.redisUrls.guardrails} (noeviction)`,
+    ...(config.upstash.cacheShards ?? []).map((shard) => `cache shard ${shard.id}: ${dev.upstash.shards[shard.id]?.url} (surfaces ${shard.surfaces.join(', ')})`),
     dev.adminTokenGenerated ? `ADMIN_TOKEN=${dev.adminToken}   (generated; set ADMIN_TOKEN to choose one)` : 'ADMIN_TOKEN from the environment',
     `METRICS_TOKEN=${dev.metricsToken}   (/metrics, /debug/cache)`,
     '',

@@ -2,7 +2,9 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startDevServer, toHttpApiEvent, writeHttpApiResult, type DevServer } from '../../local/dev-server';
+import { environment } from '../../config/environments';
 import { startOrigin, type Origin } from '../support/origin';
+import { SHARD_DATABASE, SHARD_ID, withCacheShard } from '../support/two-cache-databases';
 
 function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
@@ -124,5 +126,41 @@ describe('startDevServer', () => {
     const res = await send(`${dev.url}/c/api/plans`);
     expect(JSON.parse(res.body.toString())).toEqual({ overridden: '/v2/plans' });
     expect(origin.requestsFor('/v2/plans')).toBe(1);
+  });
+});
+
+describe('startDevServer with a further cache database (upstash.cacheShards)', () => {
+  let dev: DevServer;
+
+  beforeAll(async () => {
+    dev = await startDevServer({ port: 0, env: {}, config: withCacheShard(environment('dev'), ['api']) });
+  });
+
+  afterAll(async () => { await dev?.close(); });
+
+  it('starts a local Upstash server for the shard and reads and invalidates the surface it claims there', async () => {
+    const shard = dev.upstash.shards[SHARD_ID];
+    expect(shard).toBeDefined();
+    const shardRequests = shard?.requestCount() ?? 0;
+    const cacheRequests = dev.upstash.cache.requestCount();
+    expect((await send(`${dev.url}/c/api/plans`)).headers['x-cache']).toBe('MISS');
+    expect((await send(`${dev.url}/c/api/plans`)).headers['x-cache']).toBe('HIT');
+    expect((shard?.requestCount() ?? 0) - shardRequests).toBeGreaterThanOrEqual(2);
+    expect(dev.upstash.cache.requestCount()).toBe(cacheRequests); // the default cache database is not asked
+    expect((await send(`${dev.url}/c/marketing/blog/a`)).headers['x-cache']).toBe('MISS');
+    expect(dev.upstash.cache.requestCount()).toBeGreaterThan(cacheRequests);
+
+    const invalidated = await send(`${dev.url}/admin/invalidate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${dev.adminToken}`, 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ keys: ['dev:api:plans:default'] })),
+    });
+    expect(invalidated.status).toBe(200);
+    expect((await send(`${dev.url}/c/api/plans`)).headers['x-cache']).toBe('MISS');
+  });
+
+  it('reports the shard\'s circuit in /readyz', async () => {
+    const ready = JSON.parse((await send(`${dev.url}/readyz`)).body.toString()) as { circuits?: Record<string, string> };
+    expect(Object.keys(ready.circuits ?? {})).toEqual(expect.arrayContaining(['cache', SHARD_DATABASE]));
   });
 });
