@@ -1,25 +1,15 @@
 import { trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { RateLimiterManager } from '../../lambdas/guardrails/rate-limiter';
 import { DEFAULT_READ_POLICY } from '../../config/surfaces';
-import { startOrigin, type Origin } from '../support/origin';
-import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { useLocalStack } from '../support/local-stack';
 import { clientFor, engineFor, get, jsonOf } from './engine-support';
 
-let upstash: TestUpstash;
-let guardrails: TestUpstash;
-let origin: Origin;
-
-beforeAll(async () => {
-  [upstash, guardrails, origin] = await Promise.all([startTestUpstash(), startTestUpstash(), startOrigin()]);
-});
-afterAll(async () => {
-  trace.disable();
-  await Promise.all([upstash?.stop(), guardrails?.stop(), origin?.close()]);
-});
+const local = useLocalStack();
+afterAll(() => trace.disable());
 beforeEach(async () => {
-  await upstash.flush();
-  origin.reset();
-  origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `${req.path} #${req.n}` }));
+  await local.cache.flush();
+  local.origin.reset();
+  local.origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `${req.path} #${req.n}` }));
 });
 
 /** Records the attributes of every span the engine ends. */
@@ -48,7 +38,7 @@ describe('engine features', () => {
   it('records spans with cache.hit and cache.namespace', async () => {
     const recorder = new RecordingTracer();
     trace.setGlobalTracerProvider(recorder);
-    const engine = await engineFor(upstash, origin.url);
+    const engine = await engineFor(local.cache, local.origin.url);
     await engine.handle(get('/c/api/traced'));
     await engine.handle(get('/c/api/traced'));
     trace.disable();
@@ -59,13 +49,13 @@ describe('engine features', () => {
   });
 
   it('refresh() is the write path: stores whatever is cached, reports what it did', async () => {
-    const engine = await engineFor(upstash, origin.url);
+    const engine = await engineFor(local.cache, local.origin.url);
     expect(await engine.refresh('api', '/warm/me')).toEqual({ key: 'dev:api:warm.me:default', stored: true, status: 200 });
     const hit = await engine.handle(get('/c/api/warm/me'));
     expect([hit.headers['x-cache'], hit.body]).toEqual(['HIT', '/api/warm/me #1']);
     await engine.refresh('api', 'warm/me');
     expect((await engine.handle(get('/c/api/warm/me'))).body).toBe('/api/warm/me #2');
-    origin.setHandler(() => ({ status: 500 }));
+    local.origin.setHandler(() => ({ status: 500 }));
     expect(await engine.refresh('api', '/warm/me')).toMatchObject({ stored: false, status: 500, reason: 'origin_error' });
     expect((await engine.handle(get('/c/api/warm/me'))).body).toBe('/api/warm/me #2');
     await expect(engine.refresh('nope', '/x')).rejects.toThrow(/unknown surface "nope"/);
@@ -74,10 +64,10 @@ describe('engine features', () => {
 
   it('in one instance, callers arriving during a stale refresh get STALE at once', async () => {
     let offset = 0;
-    const engine = await engineFor(upstash, origin.url, { clock: () => Date.now() + offset });
+    const engine = await engineFor(local.cache, local.origin.url, { clock: () => Date.now() + offset });
     await engine.handle(get('/c/api/busy'));
     offset = 31_000;
-    origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `new #${req.n}`, delayMs: 300 }));
+    local.origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `new #${req.n}`, delayMs: 300 }));
     const owner = engine.handle(get('/c/api/busy'));
     await new Promise((r) => setTimeout(r, 50));
     const started = Date.now();
@@ -89,10 +79,10 @@ describe('engine features', () => {
 
   it('checks the rate limit in parallel and answers 429 with headers when limited', async () => {
     const limiter = new RateLimiterManager({
-      redis: await clientFor(guardrails), env: 'dev',
+      redis: await clientFor(local.guardrails), env: 'dev',
       policies: { api: { ...DEFAULT_READ_POLICY, limit: 2, timeoutMs: 2000 }, marketing: DEFAULT_READ_POLICY },
     });
-    const engine = await engineFor(upstash, origin.url, { rateLimiter: limiter });
+    const engine = await engineFor(local.cache, local.origin.url, { rateLimiter: limiter });
     const ok = await engine.handle(get('/c/api/limited'));
     expect(ok.statusCode).toBe(200);
     expect(ok.headers['RateLimit-Limit']).toBe('2');
@@ -101,6 +91,6 @@ describe('engine features', () => {
     expect(limited.statusCode).toBe(429);
     expect(jsonOf(limited)).toMatchObject({ error: 'rate_limited' });
     expect(Number(limited.headers['Retry-After'])).toBeGreaterThan(0);
-    expect(origin.requests()).toBe(1);
+    expect(local.origin.requests()).toBe(1);
   });
 });

@@ -4,33 +4,15 @@ import { withOriginOverrides } from '../../lambdas/shared/runtime-environment';
 import { environment } from '../../config/environments';
 import { SECRET_ID_ENV, secretNames } from '../../contracts/secrets';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
-import { startOrigin, type Origin } from '../support/origin';
-import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { useLocalStack } from '../support/local-stack';
+import { startTestUpstash } from '../support/upstash';
 import { captureLogs } from '../support/captured-logs';
 
-let cache: TestUpstash;
-let guardrails: TestUpstash;
-let origin: Origin;
-
-beforeAll(async () => {
-  [cache, guardrails, origin] = await Promise.all([startTestUpstash(), startTestUpstash(), startOrigin()]);
-});
-afterAll(async () => {
-  await Promise.all([cache?.stop(), guardrails?.stop(), origin?.close()]);
-});
+const local = useLocalStack();
 
 /** The function's environment on the local servers: both databases, the origin, a metrics token. */
 function localEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    CACHE_ENV: 'dev',
-    UPSTASH_REDIS_REST_URL: cache.url,
-    UPSTASH_REDIS_REST_TOKEN: cache.token,
-    UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
-    UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
-    ORIGIN_MARKETING: `${origin.url}/m`,
-    METRICS_TOKEN: 'admin-secret-0123456789abcdef01234567',
-    ...extra,
-  };
+  return local.functionEnv({ marketing: '/m' }, { METRICS_TOKEN: 'admin-secret-0123456789abcdef01234567', ...extra });
 }
 
 function event(method: string, rawPath: string, headers: Record<string, string> = {}, query?: Record<string, string>): APIGatewayProxyEventV2 {
@@ -61,7 +43,7 @@ describe('cache Lambda handler', () => {
     expect(miss.statusCode).toBe(200);
     expect(miss.headers['x-cache']).toBe('MISS');
     expect(miss.headers['RateLimit-Limit']).toBe('600');
-    expect(origin.log()[1]?.path).toBe('/m/about');
+    expect(local.origin.log()[1]?.path).toBe('/m/about');
     const hit = await fn(event('GET', '/c/marketing/about'));
     expect(hit.headers['x-cache']).toBe('HIT');
     expect(hit.body).toBe(miss.body);
@@ -88,15 +70,15 @@ describe('cache Lambda handler', () => {
     });
     await fn(event('GET', '/c/marketing/warm-up-2'));
     expect((await fn(event('GET', '/c/marketing/piggyback'))).headers['x-cache']).toBe('MISS');
-    cache.resetRequestCount();
-    guardrails.resetRequestCount();
+    local.cache.resetRequestCount();
+    local.guardrails.resetRequestCount();
     const hit = await fn(event('GET', '/c/marketing/piggyback'));
     expect(hit.headers['x-cache']).toBe('HIT');
-    expect(cache.requestCount()).toBe(1);
-    expect(guardrails.requestCount()).toBe(1);
-    const keys = await guardrails.redis.scan(0, { match: 'dev:warmup:popular:*', count: 1000 });
+    expect(local.cache.requestCount()).toBe(1);
+    expect(local.guardrails.requestCount()).toBe(1);
+    const keys = await local.guardrails.redis.scan(0, { match: 'dev:warmup:popular:*', count: 1000 });
     expect(keys[1]).toHaveLength(1);
-    const members = await guardrails.redis.zrange<string[]>(keys[1][0] as string, 0, -1);
+    const members = await local.guardrails.redis.zrange<string[]>(keys[1][0] as string, 0, -1);
     expect(members.some((m) => m.includes('"piggyback"'))).toBe(true);
     // The hit is counted after its own flush went out; the next read carries it.
     await fn(event('GET', '/c/marketing/piggyback'));
@@ -108,21 +90,21 @@ describe('cache Lambda handler', () => {
     const fake = new FakeSecretsManager();
     const client = fake.client();
     const names = secretNames('dev');
-    const secret = (token: string) => JSON.stringify({ url: cache.url, token });
-    await fake.call('CreateSecret', { Name: names.cache, SecretString: secret(cache.server.token) });
+    const secret = (token: string) => JSON.stringify({ url: local.cache.url, token });
+    await fake.call('CreateSecret', { Name: names.cache, SecretString: secret(local.cache.server.token) });
     await fake.call('CreateSecret', { Name: names.metricsToken, SecretString: JSON.stringify({ tokens: ['sm-metrics-token-0123456789abcdef0123'] }) });
     try {
       const fn = await createCacheFunction({
         env: {
-          CACHE_ENV: 'dev', [SECRET_ID_ENV.cache]: names.cache, [SECRET_ID_ENV.metricsToken]: names.metricsToken, ORIGIN_API: `${origin.url}/a`,
-          UPSTASH_GUARDRAILS_REST_URL: guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
+          CACHE_ENV: 'dev', [SECRET_ID_ENV.cache]: names.cache, [SECRET_ID_ENV.metricsToken]: names.metricsToken, ORIGIN_API: `${local.origin.url}/a`,
+          UPSTASH_GUARDRAILS_REST_URL: local.guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: local.guardrails.token,
         },
         secretsClient: client,
       });
       expect((await fn(event('GET', '/c/api/rotated'))).headers['x-cache']).toBe('MISS');
       // Rotation: the old token stops working and the secret holds the new one.
       const rotated = `rotated-${Date.now()}`;
-      cache.server.setTokens({ token: rotated });
+      local.cache.server.setTokens({ token: rotated });
       await fake.call('PutSecretValue', { SecretId: names.cache, SecretString: secret(rotated) });
       const after = await fn(event('GET', '/c/api/rotated'));
       expect([after.statusCode, after.headers['x-cache']]).toEqual([200, 'HIT']);
@@ -154,19 +136,18 @@ describe('cache Lambda handler', () => {
   it('READ_REQUIRES_AUTH=true asks reads for the read token (401 JSON without it, also for the metrics token); unset keeps reads public', async () => {
     const db = await startTestUpstash();
     try {
-      const base = {
-        CACHE_ENV: 'dev', UPSTASH_REDIS_REST_URL: db.url, UPSTASH_REDIS_REST_TOKEN: db.token,
-        UPSTASH_GUARDRAILS_REST_URL: guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
-        ORIGIN_API: `${origin.url}/a`, READ_TOKEN: 'read-secret-0123456789abcdef012345678', METRICS_TOKEN: 'metrics-secret-0123456789abcdef0123456',
-      };
+      const base = local.functionEnv({ api: '/a' }, {
+        UPSTASH_REDIS_REST_URL: db.url, UPSTASH_REDIS_REST_TOKEN: db.token,
+        READ_TOKEN: 'read-secret-0123456789abcdef012345678', METRICS_TOKEN: 'metrics-secret-0123456789abcdef0123456',
+      });
       const guarded = await createCacheFunction({ env: { ...base, READ_REQUIRES_AUTH: 'true' } });
-      const before = origin.log().length;
+      const before = local.origin.log().length;
       const refused = await guarded(event('GET', '/c/api/guarded'));
       expect(refused.statusCode).toBe(401);
       expect(JSON.parse(refused.body as string)).toMatchObject({ error: 'unauthorized' });
       expect((await guarded(event('GET', '/c/api/guarded', { authorization: 'Bearer wrong' }))).statusCode).toBe(401);
       expect((await guarded(event('GET', '/c/api/guarded', { authorization: 'Bearer metrics-secret-0123456789abcdef0123456' }))).statusCode).toBe(401);
-      expect(origin.log().length).toBe(before);
+      expect(local.origin.log().length).toBe(before);
       expect(await db.redis.exists('dev:api:guarded:default')).toBe(0);
       const allowed = await guarded(event('GET', '/c/api/guarded', { authorization: 'Bearer read-secret-0123456789abcdef012345678' }));
       expect([allowed.statusCode, allowed.headers['x-cache']]).toEqual([200, 'MISS']);

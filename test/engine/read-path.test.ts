@@ -4,26 +4,20 @@ import type { Redis } from '@upstash/redis';
 import { TokenAuthenticator } from '../../lambdas/guardrails/token-auth';
 import { encodeEnvelope } from '../../lambdas/engine/envelope';
 import { setBypass } from '../../lambdas/engine/invalidation';
-import { startOrigin, type Origin } from '../support/origin';
-import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { useLocalStack } from '../support/local-stack';
 import { bodyOf, clientFor, engineFor, get, jsonOf } from './engine-support';
 import { RecordingMetrics } from '../support/recording-metrics';
 
-let upstash: TestUpstash;
-let origin: Origin;
+const local = useLocalStack({ guardrails: false });
 let redis: Redis;
 
 beforeAll(async () => {
-  [upstash, origin] = await Promise.all([startTestUpstash(), startOrigin()]);
-  redis = await clientFor(upstash);
-});
-afterAll(async () => {
-  await Promise.all([upstash?.stop(), origin?.close()]);
+  redis = await clientFor(local.cache);
 });
 beforeEach(async () => {
-  await upstash.flush();
-  origin.reset();
-  origin.setHandler((req) => ({
+  await local.cache.flush();
+  local.origin.reset();
+  local.origin.setHandler((req) => ({
     status: 200,
     headers: { 'content-type': 'text/html; charset=utf-8', 'content-language': 'en', 'x-secret': 'origin-only' },
     body: `<h1>${req.path} #${req.n} lang=${req.query.get('lang') ?? ''} al=${req.headers['accept-language'] ?? ''}</h1>`,
@@ -32,13 +26,13 @@ beforeEach(async () => {
 
 describe('read path', () => {
   it('MISS then HIT with identical status, body and stored headers; one Upstash request per hit', async () => {
-    const engine = await engineFor(upstash, origin.url);
+    const engine = await engineFor(local.cache, local.origin.url);
     const miss = await engine.handle(get('/c/marketing/blog/hello-world'));
     expect(miss.statusCode).toBe(200);
     expect(miss.headers['x-cache']).toBe('MISS');
-    upstash.resetRequestCount();
+    local.cache.resetRequestCount();
     const hit = await engine.handle(get('/c/marketing/blog/hello-world'));
-    expect(upstash.requestCount()).toBe(1);
+    expect(local.cache.requestCount()).toBe(1);
     expect(hit.headers['x-cache']).toBe('HIT');
     expect(hit.statusCode).toBe(miss.statusCode);
     expect(hit.body).toBe(miss.body);
@@ -47,22 +41,22 @@ describe('read path', () => {
     expect(hit.headers['x-secret']).toBeUndefined();
     expect(hit.headers['cache-control']).toMatch(/^public, max-age=\d+, stale-while-revalidate=30$/);
     expect(Number(hit.headers.age)).toBeGreaterThanOrEqual(0);
-    expect(origin.requests()).toBe(1);
+    expect(local.origin.requests()).toBe(1);
   });
 
   it('varies only on the configured query parameters and headers', async () => {
-    const engine = await engineFor(upstash, origin.url);
+    const engine = await engineFor(local.cache, local.origin.url);
     await engine.handle(get('/c/marketing/p', {}, { lang: 'de', utm_source: 'x' }));
     const again = await engine.handle(get('/c/marketing/p', {}, { lang: 'de', utm_source: 'y' }));
     expect(again.headers['x-cache']).toBe('HIT');
-    expect(origin.log()[0]?.url).toBe('/marketing/p?lang=de');
+    expect(local.origin.log()[0]?.url).toBe('/marketing/p?lang=de');
     const otherLang = await engine.handle(get('/c/marketing/p', { 'Accept-Language': 'fr' }, { lang: 'de' }));
     expect(otherLang.headers['x-cache']).toBe('MISS');
     expect(otherLang.body).toContain('al=fr');
   });
 
   it('answers 304 to a matching If-None-Match and no body to HEAD', async () => {
-    const engine = await engineFor(upstash, origin.url);
+    const engine = await engineFor(local.cache, local.origin.url);
     const first = await engine.handle(get('/c/api/items'));
     const etag = first.headers.etag as string;
     expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
@@ -81,12 +75,12 @@ describe('read path', () => {
 
   it('round-trips binary bodies byte for byte (MISS and HIT, compressed or not)', async () => {
     const payloads = [randomBytes(70_000), Buffer.alloc(50_000, 7), Buffer.from([0, 255, 254, 0xc3, 0x28])];
-    origin.setHandler((req, res) => {
+    local.origin.setHandler((req, res) => {
       const i = Number(req.path.split('/').pop());
       res.writeHead(200, { 'content-type': i === 2 ? 'text/plain' : 'application/octet-stream' });
       res.end(payloads[i]);
     });
-    const engine = await engineFor(upstash, origin.url);
+    const engine = await engineFor(local.cache, local.origin.url);
     for (const [i, payload] of payloads.entries()) {
       const miss = await engine.handle(get(`/c/api/bin/${i}`));
       const hit = await engine.handle(get(`/c/api/bin/${i}`));
@@ -98,87 +92,87 @@ describe('read path', () => {
 
   it('heals a corrupt entry: counted, deleted, read as a miss, replaced', async () => {
     const metrics = new RecordingMetrics();
-    const engine = await engineFor(upstash, origin.url, { metrics });
+    const engine = await engineFor(local.cache, local.origin.url, { metrics });
     await engine.handle(get('/c/api/corrupt'));
     const key = 'dev:api:corrupt:default';
-    const stored = await upstash.redis.get<string>(key);
+    const stored = await local.cache.redis.get<string>(key);
     expect(stored).toBeTruthy();
     const tampered = JSON.stringify({ ...JSON.parse(stored as string), body: Buffer.from('tampered').toString('base64') });
-    await upstash.redis.set(key, tampered);
+    await local.cache.redis.set(key, tampered);
     const res = await engine.handle(get('/c/api/corrupt'));
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-cache']).toBe('MISS');
     expect(res.body).not.toContain('tampered');
     expect(metrics.counter('cache_corrupt_entries_total', { namespace: 'api' })).toBe(1);
-    expect(await upstash.redis.get(key)).not.toBe(tampered);
+    expect(await local.cache.redis.get(key)).not.toBe(tampered);
     expect((await engine.handle(get('/c/api/corrupt'))).headers['x-cache']).toBe('HIT');
 
-    await upstash.redis.set(key, 'garbage{');
-    origin.setHandler(() => ({ status: 503, body: 'down' }));
+    await local.cache.redis.set(key, 'garbage{');
+    local.origin.setHandler(() => ({ status: 503, body: 'down' }));
     const noStale = await engine.handle(get('/c/api/corrupt'));
     expect(noStale.statusCode).toBe(502);
-    expect(await upstash.redis.get(key)).toBeNull();
+    expect(await local.cache.redis.get(key)).toBeNull();
     expect(metrics.counter('cache_corrupt_entries_total', { namespace: 'api' })).toBe(2);
   });
 
   it('serves but never stores a payload above MAX_ITEM_BYTES', async () => {
     const metrics = new RecordingMetrics();
-    const engine = await engineFor(upstash, origin.url, { maxItemBytes: 4096, metrics });
+    const engine = await engineFor(local.cache, local.origin.url, { maxItemBytes: 4096, metrics });
     const big = randomBytes(10_000);
-    origin.setHandler((_req, res) => { res.writeHead(200, { 'content-type': 'application/octet-stream' }); res.end(big); });
+    local.origin.setHandler((_req, res) => { res.writeHead(200, { 'content-type': 'application/octet-stream' }); res.end(big); });
     const first = await engine.handle(get('/c/api/big'));
     expect(first.statusCode).toBe(200);
     expect(bodyOf(first).equals(big)).toBe(true);
-    expect(await upstash.redis.exists('dev:api:big:default')).toBe(0);
+    expect(await local.cache.redis.exists('dev:api:big:default')).toBe(0);
     expect((await engine.handle(get('/c/api/big'))).headers['x-cache']).toBe('MISS');
-    expect(origin.requests()).toBe(2);
+    expect(local.origin.requests()).toBe(2);
     // The second read knows the key is oversize (remembered briefly): it does not try to store again.
     expect(metrics.counter('cache_evictions_total', { namespace: 'api', reason: 'oversize' })).toBe(1);
     expect(metrics.counterTotal('cache_writes_total', { namespace: 'api' })).toBe(0);
   });
 
   it('never caches origin 5xx: 502 without stale, and the next request goes to the origin again', async () => {
-    const engine = await engineFor(upstash, origin.url);
-    origin.setHandler(() => ({ status: 500, body: 'boom' }));
+    const engine = await engineFor(local.cache, local.origin.url);
+    local.origin.setHandler(() => ({ status: 500, body: 'boom' }));
     const res = await engine.handle(get('/c/api/flaky'));
     expect(res.statusCode).toBe(502);
     expect(jsonOf(res)).toEqual({ error: 'origin_unavailable', message: expect.stringContaining('500') });
-    expect(await upstash.redis.exists('dev:api:flaky:default')).toBe(0);
-    origin.setHandler(() => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok now' }));
+    expect(await local.cache.redis.exists('dev:api:flaky:default')).toBe(0);
+    local.origin.setHandler(() => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok now' }));
     const ok = await engine.handle(get('/c/api/flaky'));
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toBe('ok now');
   });
 
   it('caches and replays origin redirects instead of following them', async () => {
-    const engine = await engineFor(upstash, origin.url);
-    origin.setHandler(() => ({ status: 301, headers: { location: '/marketing/new-home' }, body: '' }));
+    const engine = await engineFor(local.cache, local.origin.url);
+    local.origin.setHandler(() => ({ status: 301, headers: { location: '/marketing/new-home' }, body: '' }));
     const first = await engine.handle(get('/c/api/old-home'));
     const again = await engine.handle(get('/c/api/old-home'));
     expect([first.statusCode, first.headers.location]).toEqual([301, '/marketing/new-home']);
     expect([again.statusCode, again.headers.location, again.headers['x-cache']]).toEqual([301, '/marketing/new-home', 'HIT']);
-    expect(origin.requests()).toBe(1);
+    expect(local.origin.requests()).toBe(1);
   });
 
   it('respects origin no-store and does not store uncacheable statuses', async () => {
-    const engine = await engineFor(upstash, origin.url);
-    origin.setHandler(() => ({ status: 200, headers: { 'content-type': 'text/plain', 'cache-control': 'private, max-age=60' }, body: 'mine' }));
+    const engine = await engineFor(local.cache, local.origin.url);
+    local.origin.setHandler(() => ({ status: 200, headers: { 'content-type': 'text/plain', 'cache-control': 'private, max-age=60' }, body: 'mine' }));
     const res = await engine.handle(get('/c/api/private'));
     expect(res.headers['cache-control']).toBe('no-store');
-    origin.setHandler(() => ({ status: 403, body: 'no' }));
+    local.origin.setHandler(() => ({ status: 403, body: 'no' }));
     expect((await engine.handle(get('/c/api/forbidden'))).statusCode).toBe(403);
-    expect(await upstash.redis.exists('dev:api:private:default', 'dev:api:forbidden:default')).toBe(0);
+    expect(await local.cache.redis.exists('dev:api:private:default', 'dev:api:forbidden:default')).toBe(0);
   });
 
   it('stale-while-revalidate: serves STALE while one caller refreshes, then the fresh entry', async () => {
     let offset = 0;
     const clock = () => Date.now() + offset;
-    const a = await engineFor(upstash, origin.url, { clock });
-    const b = await engineFor(upstash, origin.url, { clock });
+    const a = await engineFor(local.cache, local.origin.url, { clock });
+    const b = await engineFor(local.cache, local.origin.url, { clock });
     const first = await a.handle(get('/c/api/swr'));
     expect(first.body).toContain('#1');
     offset = 35_000; // past the 30 s TTL, inside the 10 s stale window
-    origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `fresh #${req.n}`, delayMs: 300 }));
+    local.origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `fresh #${req.n}`, delayMs: 300 }));
     const refreshing = a.handle(get('/c/api/swr'));
     await new Promise((r) => setTimeout(r, 50));
     const stale = await b.handle(get('/c/api/swr'));
@@ -191,15 +185,15 @@ describe('read path', () => {
     const after = await b.handle(get('/c/api/swr'));
     expect(after.headers['x-cache']).toBe('HIT');
     expect(after.body).toBe('fresh #2');
-    expect(origin.requests()).toBe(2);
+    expect(local.origin.requests()).toBe(2);
   });
 
   it('serves STALE when the refresh fails, and a miss after the stale window', async () => {
     let offset = 0;
-    const engine = await engineFor(upstash, origin.url, { clock: () => Date.now() + offset });
+    const engine = await engineFor(local.cache, local.origin.url, { clock: () => Date.now() + offset });
     const first = await engine.handle(get('/c/api/fallback'));
     offset = 31_000;
-    origin.setHandler(() => ({ status: 503, body: 'down' }));
+    local.origin.setHandler(() => ({ status: 503, body: 'down' }));
     const stale = await engine.handle(get('/c/api/fallback'));
     expect(stale.statusCode).toBe(200);
     expect(stale.headers['x-cache']).toBe('STALE');
@@ -213,7 +207,7 @@ describe('read path', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as { port: number }).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const engine = await engineFor(upstash, `http://127.0.0.1:${port}`);
+    const engine = await engineFor(local.cache, `http://127.0.0.1:${port}`);
     const res = await engine.handle(get('/c/api/unreachable'));
     expect(res.statusCode).toBe(502);
     expect(jsonOf(res)).toEqual({ error: 'origin_unavailable', message: expect.stringContaining('the origin request failed') });
@@ -222,20 +216,20 @@ describe('read path', () => {
 
   it('XFetch refreshes a hot entry before it expires', async () => {
     let offset = 0;
-    origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `v${req.n}`, delayMs: 50 }));
-    const engine = await engineFor(upstash, origin.url, { clock: () => Date.now() + offset, xfetchBeta: 1, random: () => 1e-300 });
+    local.origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `v${req.n}`, delayMs: 50 }));
+    const engine = await engineFor(local.cache, local.origin.url, { clock: () => Date.now() + offset, xfetchBeta: 1, random: () => 1e-300 });
     await engine.handle(get('/c/api/hot'));
     offset = 29_000; // 1 s before expiry; -ln(1e-300) * ~50 ms is far more than that
     const early = await engine.handle(get('/c/api/hot'));
     expect(early.headers['x-cache']).toBe('MISS');
     expect(early.body).toBe('v2');
-    const lazy = await engineFor(upstash, origin.url, { clock: () => Date.now() + offset, xfetchBeta: 1, random: () => 0.999 });
+    const lazy = await engineFor(local.cache, local.origin.url, { clock: () => Date.now() + offset, xfetchBeta: 1, random: () => 0.999 });
     expect((await lazy.handle(get('/c/api/hot'))).headers['x-cache']).toBe('HIT');
   });
 
   it('emergency bypass flag sends traffic to the origin until it expires', async () => {
     const metrics = new RecordingMetrics();
-    const engine = await engineFor(upstash, origin.url, { metrics });
+    const engine = await engineFor(local.cache, local.origin.url, { metrics });
     await engine.handle(get('/c/marketing/b'));
     await setBypass({ cache: redis, guardrails: redis }, 'dev', 'marketing', true, 1);
     const bypassed = await engine.handle(get('/c/marketing/b'));
@@ -248,8 +242,8 @@ describe('read path', () => {
   });
 
   it('rejects bad input with 4xx JSON errors and never touches Redis for it', async () => {
-    const engine = await engineFor(upstash, origin.url);
-    upstash.resetRequestCount();
+    const engine = await engineFor(local.cache, local.origin.url);
+    local.cache.resetRequestCount();
     const cases: [string, string, number, string][] = [
       ['GET', '/c/unknown/x', 404, 'unknown_surface'],
       ['GET', '/c/marketing/Blog/Post', 400, 'bad_key'],
@@ -269,13 +263,13 @@ describe('read path', () => {
       expect(typeof body.message).toBe('string');
       expect(res.body).not.toMatch(/\n\s+at /);
     }
-    expect(upstash.requestCount()).toBe(0);
-    expect(origin.requests()).toBe(0);
+    expect(local.cache.requestCount()).toBe(0);
+    expect(local.origin.requests()).toBe(0);
   });
 
   it('/healthz, /readyz and /debug/cache (metrics token)', async () => {
     const metricsAuth = new TokenAuthenticator({ tokens: async () => ['s3cret-token'], kind: 'metrics' });
-    const engine = await engineFor(upstash, origin.url, { metricsAuth });
+    const engine = await engineFor(local.cache, local.origin.url, { metricsAuth });
     expect((await engine.handle(get('/healthz'))).statusCode).toBe(200);
     expect(jsonOf(await engine.handle(get('/readyz')))).toMatchObject({ status: 'ready' });
     await engine.handle(get('/c/api/dbg'));
@@ -293,12 +287,12 @@ describe('read path', () => {
   });
 
   it('an entry written under another surface version reads as a miss', async () => {
-    const engine = await engineFor(upstash, origin.url);
+    const engine = await engineFor(local.cache, local.origin.url);
     const { value } = encodeEnvelope({
       surfaceVersion: 99, storedAtMs: Date.now(), ttlSeconds: 30, staleSeconds: 10, generations: { surface: '0', resource: '0' },
       originMs: 1, payload: { status: 200, headers: { 'content-type': 'text/plain' }, body: Buffer.from('old layout') },
     });
-    await upstash.redis.set('dev:api:versioned:default', value);
+    await local.cache.redis.set('dev:api:versioned:default', value);
     const res = await engine.handle(get('/c/api/versioned'));
     expect(res.headers['x-cache']).toBe('MISS');
     expect(res.body).not.toBe('old layout');

@@ -7,34 +7,24 @@
 import { DEFAULT_READ_POLICY } from '../../config/surfaces';
 import type { RateLimitPolicy } from '../../config/types';
 import { RateLimiterManager } from '../../lambdas/guardrails/rate-limiter';
-import { startOrigin, type Origin } from '../support/origin';
-import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { useLocalStack } from '../support/local-stack';
 import { clientFor, engineFor, get, jsonOf } from '../engine/engine-support';
 
-let cache: TestUpstash;
-let guardrails: TestUpstash;
-let origin: Origin;
-
-beforeAll(async () => {
-  [cache, guardrails, origin] = await Promise.all([startTestUpstash(), startTestUpstash(), startOrigin()]);
-});
-afterAll(async () => {
-  await Promise.all([cache?.stop(), guardrails?.stop(), origin?.close()]);
-});
+const local = useLocalStack();
 beforeEach(async () => {
-  await Promise.all([cache.flush(), guardrails.flush()]);
-  origin.reset();
-  origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `${req.path} #${req.n}` }));
+  await Promise.all([local.cache.flush(), local.guardrails.flush()]);
+  local.origin.reset();
+  local.origin.setHandler((req) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: `${req.path} #${req.n}` }));
 });
 
 const ORIGIN_BOUND: RateLimitPolicy = { ...DEFAULT_READ_POLICY, limit: 3, timeoutMs: 2000, scope: 'origin-bound' };
 
 async function setup(policy: RateLimitPolicy = ORIGIN_BOUND) {
   const limiter = new RateLimiterManager({
-    redis: await clientFor(guardrails, 2000), env: 'dev',
+    redis: await clientFor(local.guardrails, 2000), env: 'dev',
     policies: { marketing: policy, api: { ...DEFAULT_READ_POLICY, limit: 3, timeoutMs: 2000 } },
   });
-  const engine = await engineFor(cache, origin.url, { rateLimiter: limiter, surface: { rateLimit: policy } });
+  const engine = await engineFor(local.cache, local.origin.url, { rateLimiter: limiter, surface: { rateLimit: policy } });
   return { limiter, engine };
 }
 
@@ -46,11 +36,11 @@ describe('origin-bound rate limiting', () => {
     expect(miss.headers['RateLimit-Limit']).toBe('3');
     expect(miss.headers['RateLimit-Remaining']).toBe('2');
 
-    guardrails.server.resetBilledCommands();
-    cache.server.resetBilledCommands();
+    local.guardrails.server.resetBilledCommands();
+    local.cache.server.resetBilledCommands();
     for (let i = 0; i < 20; i++) expect((await engine.handle(get('/c/marketing/page'))).headers['x-cache']).toBe('HIT');
-    expect(guardrails.server.billedCommands()).toEqual({});
-    expect(cache.server.billedCommands()).toEqual({ MGET: 20 });
+    expect(local.guardrails.server.billedCommands()).toEqual({});
+    expect(local.cache.server.billedCommands()).toEqual({ MGET: 20 });
 
     // Two more origin-bound reads fit the limit of 3; the third is refused before the origin.
     expect((await engine.handle(get('/c/marketing/a'))).statusCode).toBe(200);
@@ -58,7 +48,7 @@ describe('origin-bound rate limiting', () => {
     const refused = await engine.handle(get('/c/marketing/c'));
     expect(refused.statusCode).toBe(429);
     expect(jsonOf(refused)).toMatchObject({ error: 'rate_limited' });
-    expect(origin.requests()).toBe(3);
+    expect(local.origin.requests()).toBe(3);
   });
 
   it('refuses a client it has refused on hits too, with the headers, until the allowlist lets it back in', async () => {
@@ -84,7 +74,7 @@ describe('origin-bound rate limiting', () => {
     for (const path of ['a', 'b', 'c', 'd']) await engine.handle(get(`/c/marketing/${path}`));
     expect((await engine.handle(get('/c/marketing/a'))).statusCode).toBe(429);
     // Another instance (the admin function) grants the exemption.
-    const admin = new RateLimiterManager({ redis: await clientFor(guardrails, 2000), env: 'dev', policies: { marketing: ORIGIN_BOUND } });
+    const admin = new RateLimiterManager({ redis: await clientFor(local.guardrails, 2000), env: 'dev', policies: { marketing: ORIGIN_BOUND } });
     await admin.allowTemporaryAccess('203.0.113.7', 60);
     const deadline = Date.now() + 5_000;
     let status = 429;
@@ -98,10 +88,10 @@ describe('origin-bound rate limiting', () => {
   it('keeps the exact scope on a surface that asks for it: every hit is counted', async () => {
     const { engine } = await setup({ ...ORIGIN_BOUND, scope: 'every-request' });
     await engine.handle(get('/c/marketing/page'));
-    guardrails.server.resetBilledCommands();
+    local.guardrails.server.resetBilledCommands();
     await engine.handle(get('/c/marketing/page'));
     await engine.handle(get('/c/marketing/page'));
-    expect(guardrails.server.billedCommands()).toEqual({ EVALSHA: 2 });
+    expect(local.guardrails.server.billedCommands()).toEqual({ EVALSHA: 2 });
     expect((await engine.handle(get('/c/marketing/page'))).statusCode).toBe(429);
   });
 });

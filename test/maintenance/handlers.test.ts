@@ -9,43 +9,15 @@ import { AuditInputError, createAuditFunction, parseAuditEvent } from '../../lam
 import { renderMetrics } from '../../lambdas/shared/metrics/render';
 import { createWarmupFunction } from '../../lambdas/warmup/handler';
 import { JobFailedError } from '../../lambdas/maintenance/job-failed-error';
-import { startOrigin, type Origin } from '../support/origin';
-import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { useLocalStack } from '../support/local-stack';
 import { captureLogs } from '../support/captured-logs';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'upstash-stats.json');
-let cache: TestUpstash;
-let guardrails: TestUpstash;
-let origin: Origin;
+const local = useLocalStack();
 
-const env = (): NodeJS.ProcessEnv => ({
-  CACHE_ENV: 'dev',
-  UPSTASH_REDIS_REST_URL: cache.url,
-  UPSTASH_REDIS_REST_TOKEN: cache.token,
-  UPSTASH_GUARDRAILS_REST_URL: guardrails.url,
-  UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
-  ORIGIN_MARKETING: `${origin.url}/m`,
-  ORIGIN_API: `${origin.url}/a`,
-  UPSTASH_STATS_SOURCE: FIXTURE,
-});
+const env = (): NodeJS.ProcessEnv => local.functionEnv({ marketing: '/m', api: '/a' }, { UPSTASH_STATS_SOURCE: FIXTURE });
 
-beforeAll(async () => {
-  cache = await startTestUpstash();
-  guardrails = await startTestUpstash();
-  origin = await startOrigin();
-});
-
-afterAll(async () => {
-  await origin?.close();
-  await cache?.stop();
-  await guardrails?.stop();
-});
-
-beforeEach(async () => {
-  await cache.flush();
-  await guardrails.flush();
-  origin.reset();
-});
+beforeEach(() => local.reset());
 
 test('the warmup function warms the dev manifest, answers its report and flushes its metrics', async () => {
   const run = await createWarmupFunction({ env: env() });
@@ -54,19 +26,19 @@ test('the warmup function warms the dev manifest, answers its report and flushes
     const report = await run();
     const n = WARMUP_MANIFESTS.dev.targets.length;
     expect(report).toMatchObject({ job: 'warmup', status: 'completed', env: 'dev', total: n, warmed: n });
-    expect(origin.requests()).toBe(n);
-    expect(origin.log().every((r) => r.path.startsWith('/m/') || r.path.startsWith('/a/'))).toBe(true);
+    expect(local.origin.requests()).toBe(n);
+    expect(local.origin.log().every((r) => r.path.startsWith('/m/') || r.path.startsWith('/a/'))).toBe(true);
     expect(logged.lines()).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'warmup finished', warmed: n, service: 'cache-platform-warmup' }));
   } finally {
     logged.restore();
   }
-  const text = await renderMetrics(guardrails.redis);
+  const text = await renderMetrics(local.guardrails.redis);
   expect(text).toMatch(/cache_warmup_entries_total\{[^}]*namespace="marketing"[^}]*outcome="warmed"[^}]*\} 5/);
   expect(text).toMatch(/cache_job_runs_total\{[^}]*job="warmup"[^}]*outcome="success"[^}]*\} 1/);
 });
 
 test('the audit function reads the quota from the stats source and records the ratio', async () => {
-  await cache.redis.set('dev:marketing:home:default', 'not an envelope', { ex: 600 });
+  await local.cache.redis.set('dev:marketing:home:default', 'not an envelope', { ex: 600 });
   const run = await createAuditFunction({ env: env() });
   const logged = captureLogs();
   try {
@@ -77,7 +49,7 @@ test('the audit function reads the quota from the stats source and records the r
   } finally {
     logged.restore();
   }
-  const text = await renderMetrics(guardrails.redis);
+  const text = await renderMetrics(local.guardrails.redis);
   expect(text).toMatch(/upstash_monthly_quota_ratio\{[^}]*database="cache"[^}]*\} 0\.6123456\b/);
   // The memory alert's denominator comes from the typed config (dev: 256 MiB).
   expect(text).toMatch(new RegExp(`^memory_budget_bytes{database="cache"} ${256 * 1024 * 1024}$`, 'm'));

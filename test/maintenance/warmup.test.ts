@@ -17,13 +17,11 @@ import { CacheWarmupManager, createWarmupEngine, type WarmupReport } from '../..
 import { WarmupManifestError, validateWarmupManifest } from '../../lambdas/warmup/manifest';
 import { PopularRequests } from '../../lambdas/maintenance/popular-requests';
 import { AggregatingMetricsRecorder } from '../../lambdas/shared/metrics/aggregating-recorder';
-import { startOrigin, type Origin, type OriginRequest } from '../support/origin';
-import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { useLocalStack } from '../support/local-stack';
+import type { OriginRequest } from '../support/origin';
 import { RecordingMetrics, testEnvironment } from './support';
 
-let cache: TestUpstash;
-let guardrails: TestUpstash;
-let origin: Origin;
+const local = useLocalStack({ originHandler: measuringHandler });
 let conn: IORedis;
 
 /** What the origin measured. */
@@ -53,13 +51,13 @@ const API_TARGETS: WarmupTarget[] = [
 
 function manager(manifestLimits: Pick<WarmupManifest, 'concurrency' | 'ratePerSecond'>, metrics = new RecordingMetrics(),
   popular?: PopularRequests): CacheWarmupManager {
-  const env = testEnvironment(origin.url);
+  const env = testEnvironment(local.origin.url);
   return new CacheWarmupManager({
     env,
-    engine: createWarmupEngine({ env, redis: cache.redis, guardrails: guardrails.redis, manifest: manifestLimits, metrics }),
-    cache: cache.redis,
-    guardrails: guardrails.redis,
-    locks: new DistributedLockCoordinator({ redis: guardrails.redis }),
+    engine: createWarmupEngine({ env, redis: local.cache.redis, guardrails: local.guardrails.redis, manifest: manifestLimits, metrics }),
+    cache: local.cache.redis,
+    guardrails: local.guardrails.redis,
+    locks: new DistributedLockCoordinator({ redis: local.guardrails.redis }),
     popular,
     metrics,
   });
@@ -79,23 +77,15 @@ async function cacheKeys(): Promise<string[]> {
 const keysOf = (r: WarmupReport, outcome: string) => r.targets.filter((t) => t.outcome === outcome).map((t) => t.key).sort();
 
 beforeAll(async () => {
-  cache = await startTestUpstash();
-  guardrails = await startTestUpstash();
-  origin = await startOrigin(measuringHandler);
-  conn = new IORedis(cache.redisUrl, { db: cache.db, maxRetriesPerRequest: 1 });
+  conn = new IORedis(local.cache.redisUrl, { db: local.cache.db, maxRetriesPerRequest: 1 });
 });
 
 afterAll(async () => {
   conn?.disconnect();
-  await origin?.close();
-  await cache?.stop();
-  await guardrails?.stop();
 });
 
 beforeEach(async () => {
-  await cache.flush();
-  await guardrails.flush();
-  origin.reset();
+  await local.reset();
   Object.assign(seen, { inFlight: 0, maxInFlight: 0, starts: [], delayMs: 0, failPaths: new Set<string>() });
 });
 
@@ -107,11 +97,11 @@ test('fills exactly the manifest, through the engine write path (entries identic
   expect(report).toMatchObject({ status: 'completed', total: 6, warmed: 6, skipped: 0, failed: 0 });
   // Exactly the manifest: one entry per distinct target; besides entries only generation and flag mirrors.
   expect((await cacheKeys()).filter((k) => !isSystemKey(k.split(':')))).toEqual(keysOf(report, 'warmed'));
-  expect(origin.log().map((r) => r.url).sort()).toEqual([
+  expect(local.origin.log().map((r) => r.url).sort()).toEqual([
     '/api/v1/catalog?limit=20&page=1', '/api/v1/config',
     '/marketing/page-0', '/marketing/page-1', '/marketing/page-2', '/marketing/page-3',
   ]);
-  expect(origin.log().find((r) => r.path === '/api/v1/config')?.headers.accept).toBe('application/json');
+  expect(local.origin.log().find((r) => r.path === '/api/v1/config')?.headers.accept).toBe('application/json');
   expect(metrics.counter('cache_warmup_entries_total', { namespace: 'marketing', outcome: 'warmed' })).toBe(4);
   // Every entry stored counts as a write (the eviction-rate alert's denominator).
   expect([metrics.counter('cache_writes_total', { namespace: 'marketing', database: 'cache' }), metrics.counter('cache_writes_total', { namespace: 'api', database: 'cache' })]).toEqual([4, 2]);
@@ -119,12 +109,12 @@ test('fills exactly the manifest, through the engine write path (entries identic
   expect(metrics.observed('cache_warmup_fetch_duration_seconds', { namespace: 'api' })).toHaveLength(2);
 
   // A reader now hits what the warmup stored, without calling the origin.
-  const env = testEnvironment(origin.url);
-  const reader = new CacheRouter({ engine: new CacheEngine({ env, redis: cache.redis, guardrails: guardrails.redis }), cacheRedis: cache.redis, redisTimeoutMs: 500 });
-  const before = origin.requests();
+  const env = testEnvironment(local.origin.url);
+  const reader = new CacheRouter({ engine: new CacheEngine({ env, redis: local.cache.redis, guardrails: local.guardrails.redis }), cacheRedis: local.cache.redis, redisTimeoutMs: 500 });
+  const before = local.origin.requests();
   const hit = await reader.handle({ method: 'GET', path: '/c/api/v1/catalog', query: { page: '1', limit: '20', other: 'x' } });
   expect(hit.headers['x-cache']).toBe('HIT');
-  expect(origin.requests()).toBe(before);
+  expect(local.origin.requests()).toBe(before);
 
   // An organic miss stores an entry of the same shape, TTL and generations as a warmed one.
   const miss = await reader.handle({ method: 'GET', path: '/c/marketing/page-9' });
@@ -142,7 +132,7 @@ test('never has more origin requests in flight than the concurrency limit', asyn
   const manifest: WarmupManifest = { targets: marketing(12), concurrency: 3, ratePerSecond: 1000 };
   const report = await manager(manifest).run(manifest);
   expect(report.warmed).toBe(12);
-  expect(origin.requests()).toBe(12);
+  expect(local.origin.requests()).toBe(12);
   expect(seen.maxInFlight).toBe(3); // reached, never exceeded
 });
 
@@ -171,11 +161,11 @@ test('skips fresh entries, and refreshes those invalidated or close to expiry', 
 
   const second = await manager(manifest).run(manifest);
   expect(second).toMatchObject({ status: 'completed', warmed: 0, skipped: 5, failed: 0 });
-  expect(origin.requests()).toBe(5);
+  expect(local.origin.requests()).toBe(5);
   expect(await conn.get(configKey)).toBe(value); // untouched
 
   // A surface invalidation makes its entries stale: only marketing is warmed again.
-  await bumpSurfaceGeneration({ cache: cache.redis, guardrails: guardrails.redis }, 'dev', 'marketing');
+  await bumpSurfaceGeneration({ cache: local.cache.redis, guardrails: local.guardrails.redis }, 'dev', 'marketing');
   const third = await manager(manifest).run(manifest);
   expect(third).toMatchObject({ warmed: 3, skipped: 2 });
   expect(keysOf(third, 'warmed').every((k) => k.startsWith('dev:marketing:'))).toBe(true);
@@ -192,7 +182,7 @@ test('a second concurrent run does nothing', async () => {
   expect([a.status, b.status].sort()).toEqual(['completed', 'locked']);
   const locked = a.status === 'locked' ? a : b;
   expect(locked).toMatchObject({ total: 0, warmed: 0, skipped: 0, failed: 0 });
-  expect(origin.requests()).toBe(6);
+  expect(local.origin.requests()).toBe(6);
 });
 
 test('reports origin failures per target without storing them', async () => {
@@ -212,14 +202,14 @@ test('targets not started by the deadline are reported, never started', async ()
   const report = await manager(manifest).run(manifest, { deadlineAtMs: Date.now() - 1 });
   expect(report).toMatchObject({ status: 'partial', warmed: 0, failed: 3 });
   expect(report.targets.every((t) => t.reason === 'deadline')).toBe(true);
-  expect(origin.requests()).toBe(0);
+  expect(local.origin.requests()).toBe(0);
 });
 
 test('also warms the most requested paths recorded in the guardrails database', async () => {
-  const env = testEnvironment(origin.url);
+  const env = testEnvironment(local.origin.url);
   // Counts ride in the cache function's metrics flush: record on one recorder, flush it, then read.
   const recorder = new AggregatingMetricsRecorder();
-  const popular = new PopularRequests({ redis: guardrails.redis, env, recorder });
+  const popular = new PopularRequests({ redis: local.guardrails.redis, env, recorder });
   const record = (t: WarmupTarget, n: number) => { for (let i = 0; i < n; i++) expect(popular.record(t)).toBe(true); };
   record({ surface: 'marketing', path: 'hot/one', query: { lang: 'de', utm: 'ignored' } }, 5);
   record({ surface: 'api', path: 'v1/hot' }, 3);
@@ -227,13 +217,13 @@ test('also warms the most requested paths recorded in the guardrails database', 
   record({ surface: 'marketing', path: 'cold' }, 1);
   expect(popular.record({ surface: 'nope', path: 'x' })).toBe(false);
   expect(popular.record({ surface: 'marketing', path: 'Bad Path' })).toBe(false);
-  expect(await recorder.flush(guardrails.redis)).toMatchObject({ status: 'flushed' });
+  expect(await recorder.flush(local.guardrails.redis)).toMatchObject({ status: 'flushed' });
 
   const manifest: WarmupManifest = { targets: marketing(2), concurrency: 2, ratePerSecond: 100, popularLimit: 3 };
   const report = await manager(manifest, new RecordingMetrics(), popular).run(manifest);
   expect(report.warmed).toBe(4);
   expect(report.targets.filter((t) => t.source === 'popular').map((t) => t.path).sort()).toEqual(['hot/one', 'v1/hot']);
-  expect(origin.log().map((r) => r.url).sort()).toEqual(['/api/v1/hot', '/marketing/hot/one?lang=de', '/marketing/page-0', '/marketing/page-1']);
+  expect(local.origin.log().map((r) => r.url).sort()).toEqual(['/api/v1/hot', '/marketing/hot/one?lang=de', '/marketing/page-0', '/marketing/page-1']);
 });
 
 describe('manifest', () => {
@@ -244,7 +234,7 @@ describe('manifest', () => {
   });
 
   test('a bad target or limit is refused with a message naming it', async () => {
-    const env = testEnvironment(origin.url);
+    const env = testEnvironment(local.origin.url);
     expect(() => validateWarmupManifest(env, { targets: [{ surface: 'shop', path: 'a' }], concurrency: 1, ratePerSecond: 1 }))
       .toThrow(/warmup target \{"surface":"shop","path":"a"\}: unknown surface/);
     expect(() => validateWarmupManifest(env, { targets: [{ surface: 'marketing', path: 'Home' }], concurrency: 1, ratePerSecond: 1 }))
@@ -253,6 +243,6 @@ describe('manifest', () => {
     expect(() => validateWarmupManifest(env, { targets: [], concurrency: 1, ratePerSecond: 0 })).toThrow(/ratePerSecond/);
     await expect(manager({ concurrency: 1, ratePerSecond: 1 }).run({ targets: [{ surface: 'shop', path: 'a' }], concurrency: 1, ratePerSecond: 1 }))
       .rejects.toThrow(WarmupManifestError);
-    expect(origin.requests()).toBe(0);
+    expect(local.origin.requests()).toBe(0);
   });
 });

@@ -11,14 +11,12 @@ import { httpHandler } from '../../lambdas/shared/per-container';
 import { installTracing, type Tracing } from '../../lambdas/shared/tracing';
 import { ADMIN_TOKEN, httpEvent } from '../admin/helpers';
 import { engineFor, get } from '../engine/engine-support';
-import { defaultOriginHandler, startOrigin, type Origin } from '../support/origin';
-import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { defaultOriginHandler } from '../support/origin';
+import { useLocalStack } from '../support/local-stack';
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
-let cache: TestUpstash;
-let guardrails: TestUpstash;
-let origin: Origin;
+const local = useLocalStack();
 let cacheFn: (e: APIGatewayProxyEventV2) => Promise<{ statusCode?: number; headers?: Record<string, unknown> }>;
 let adminFn: typeof cacheFn;
 
@@ -27,13 +25,7 @@ const CALLER_SPAN = '00f067aa0ba902b7';
 
 beforeAll(async () => {
   tracing = installTracing({ exporter })!;
-  [cache, guardrails, origin] = await Promise.all([startTestUpstash(), startTestUpstash(), startOrigin()]);
-  const env = {
-    CACHE_ENV: 'dev', ADMIN_TOKEN, METRICS_FLUSH_INTERVAL_MS: '60000',
-    UPSTASH_REDIS_REST_URL: cache.url, UPSTASH_REDIS_REST_TOKEN: cache.token,
-    UPSTASH_GUARDRAILS_REST_URL: guardrails.url, UPSTASH_GUARDRAILS_REST_TOKEN: guardrails.token,
-    ORIGIN_API: `${origin.url}/api`, ORIGIN_MARKETING: `${origin.url}/marketing`,
-  };
+  const env = local.functionEnv({ api: '/api', marketing: '/marketing' }, { ADMIN_TOKEN, METRICS_FLUSH_INTERVAL_MS: '60000' });
   cacheFn = httpHandler('cache', () => createCacheFunction({ env }));
   adminFn = httpHandler('admin', () => createAdminFunction({ env }));
   // A first request loads the limiter's scripts; on a busy machine it may pass its 200 ms timeout and fail open.
@@ -41,7 +33,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await tracing?.shutdown();
-  await Promise.all([cache?.stop(), guardrails?.stop(), origin?.close()]);
 });
 beforeEach(() => exporter.reset());
 
@@ -82,15 +73,15 @@ describe('spans leave the function with the runbook attributes', () => {
 
   it('a STALE', async () => {
     let offset = 0;
-    const engine = await engineFor(cache, origin.url, { clock: () => Date.now() + offset });
+    const engine = await engineFor(local.cache, local.origin.url, { clock: () => Date.now() + offset });
     await engine.handle(get('/c/api/stale-me'));
     offset = 31_000; // past the test surface's 30 s TTL, inside its 10 s stale window
-    origin.setHandler(() => ({ status: 500 })); // the refresh fails: the stale copy is served
+    local.origin.setHandler(() => ({ status: 500 })); // the refresh fails: the stale copy is served
     exporter.reset();
     try {
       await engine.handle(get('/c/api/stale-me'));
     } finally {
-      origin.setHandler(defaultOriginHandler);
+      local.origin.setHandler(defaultOriginHandler);
     }
     expect(attrs(readSpans()[0])).toMatchObject({ status: 200, outcome: 'STALE', hit: true, xcache: 'STALE', namespace: 'api' });
   });
