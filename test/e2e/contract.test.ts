@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { authoritativeKey } from '../../lambdas/engine/keys';
 import { bearer, send } from './client';
-import { sleep, startStack, type Stack } from './stack';
+import { environment } from '../../config/environments';
+import { sleep, startStack, withPatientRateLimits, type Stack } from './stack';
 import { parsePrometheusText } from '../support/prometheus-text';
 
 let stack: Stack;
@@ -17,7 +18,8 @@ const post = (path: string, body: unknown, headers: Record<string, string> = adm
   send(`${stack.url}${path}`, { method: 'POST', body, headers });
 
 beforeAll(async () => {
-  stack = await startStack();
+  // The rate-limit test counts decisions exactly (see withPatientRateLimits).
+  stack = await startStack({ config: withPatientRateLimits(environment('dev')) });
 });
 afterAll(async () => {
   await stack?.close();

@@ -6,6 +6,7 @@
  */
 import IORedis from 'ioredis';
 import { environment } from '../../config/environments';
+import type { EnvironmentConfig } from '../../config/types';
 import { encodeEnvelope, decodeEnvelope } from '../../lambdas/engine/envelope';
 import { requestTarget, type RequestTarget } from '../../lambdas/engine/request-target';
 import { startDevServer, type DevServer } from '../../local/dev-server';
@@ -33,6 +34,17 @@ export interface StackOptions {
   readonly originHandler?: OriginHandler;
   /** Extra environment of the functions, e.g. `READ_REQUIRES_AUTH`. @default - none */
   readonly env?: NodeJS.ProcessEnv;
+  /** The typed config the functions run with. @default - the `dev` environment */
+  readonly config?: EnvironmentConfig;
+}
+
+/**
+ * `config` with every surface's rate-limit decision given the longest timeout the config allows.
+ * A decision that times out fails open, by design; a test that counts decisions exactly must not
+ * depend on a 200 ms timeout holding on a busy machine (redis-server waits for a core there too).
+ */
+export function withPatientRateLimits(config: EnvironmentConfig): EnvironmentConfig {
+  return { ...config, surfaces: config.surfaces.map((s) => ({ ...s, rateLimit: { ...s.rateLimit, timeoutMs: 5_000 } })) };
 }
 
 export interface Stack {
@@ -76,11 +88,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (proxy) cleanups.push(() => proxy.close());
     const origin = await startOrigin(opts.originHandler);
     cleanups.push(() => origin.close());
-    const config = environment('dev');
+    const config = opts.config ?? environment('dev');
     const adminTokens = [ADMIN_TOKEN, ...SPARE_ADMIN_TOKENS];
     const env: NodeJS.ProcessEnv = { ADMIN_TOKEN: adminTokens.join(','), METRICS_TOKEN, READ_TOKEN, ...opts.env };
     for (const s of config.surfaces) env[`ORIGIN_${s.name.toUpperCase().replace(/-/g, '_')}`] = `${origin.url}/${s.name}`;
-    const dev = await startDevServer({ port: 0, redisUrl: proxy?.url ?? redis.url, env });
+    const dev = await startDevServer({ port: 0, redisUrl: proxy?.url ?? redis.url, env, config });
     cleanups.push(() => dev.close());
     const cacheDb = directConnection(redis.url, CACHE_DB);
     const guardrailsDb = directConnection(redis.url, GUARDRAILS_DB);
