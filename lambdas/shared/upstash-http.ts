@@ -73,6 +73,8 @@ export class UpstashHttp implements Requester {
   readYourWrites = true;
 
   private readonly url: URL;
+  /** `url.hostname` without the brackets of an IPv6 literal, as `http.request` wants it. */
+  private readonly hostname: string;
   private readonly basePath: string;
   private readonly agent: HttpAgent;
   private readonly send: typeof httpRequest;
@@ -82,6 +84,7 @@ export class UpstashHttp implements Requester {
 
   constructor(opts: UpstashHttpOptions) {
     this.url = parseUrl(opts.url);
+    this.hostname = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.basePath = this.url.pathname.replace(/\/$/, '');
     this.agent = agentFor(this.url);
     this.send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -139,7 +142,7 @@ export class UpstashHttp implements Requester {
       };
       if (this.readYourWrites) headers['upstash-sync-token'] = this.upstashSyncToken;
       const options: RequestOptions = {
-        protocol: this.url.protocol, hostname: this.url.hostname, port: this.url.port, path, method: 'POST', agent: this.agent, headers,
+        protocol: this.url.protocol, hostname: this.hostname, port: this.url.port, path, method: 'POST', agent: this.agent, headers,
       };
       let settled = false;
       const settle = (error: unknown, answer?: Answer): void => {
