@@ -5,34 +5,26 @@ import { purgePrefix } from '../../lambdas/admin/prefix-purge';
 import { authoritativeKey, bypassFlagKey, resourceGenerationKey, surfaceGenerationKey } from '../../lambdas/engine/keys';
 import { encodeField, metricKey } from '../../lambdas/shared/metrics/series-field';
 import type { HttpEvent, HttpResult } from '../../lambdas/shared/http';
-import { startTestUpstash, type TestUpstash } from '../support/upstash';
+import { useLocalStack } from '../support/local-stack';
+import { startTestUpstash } from '../support/upstash';
 import { tokenFingerprint } from '../../lambdas/shared/api-tokens';
 import { ADMIN_TOKEN, httpEvent, parseBody, RecordingMetrics } from './helpers';
 
 const env = environment('dev');
 
 describe('admin API against the local Upstash server', () => {
-  let cache: TestUpstash;
-  let guardrails: TestUpstash;
+  const local = useLocalStack({ origin: false });
   let metrics: RecordingMetrics;
   let api: (event: HttpEvent) => Promise<HttpResult>;
 
-  beforeAll(async () => {
-    [cache, guardrails] = await Promise.all([startTestUpstash(), startTestUpstash()]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([cache?.stop(), guardrails?.stop()]);
-  });
-
   beforeEach(async () => {
-    await Promise.all([cache.flush(), guardrails.flush()]);
-    cache.server.setFault('none');
+    await Promise.all([local.cache.flush(), local.guardrails.flush()]);
+    local.cache.server.setFault('none');
     metrics = new RecordingMetrics();
     api = assembleAdminApi({
       env,
-      cacheRedis: cache.redis,
-      guardrailsRedis: guardrails.redis,
+      cacheRedis: local.cache.redis,
+      guardrailsRedis: local.guardrails.redis,
       adminTokens: async () => [ADMIN_TOKEN],
       metrics,
       overrides: { prefixPurge: { maxKeysPerRequest: 3, scanCount: 2 } },
@@ -45,7 +37,7 @@ describe('admin API against the local Upstash server', () => {
       expect(result.statusCode).toBe(401);
       expect(parseBody(result)).toMatchObject({ error: 'unauthorized' });
       expect(metrics.counter('cache_auth_failures_total', { reason: 'missing' })).toBe(1);
-      expect(await guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'marketing')))).toBe(0);
+      expect(await local.guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'marketing')))).toBe(0);
     });
 
     it('answers 401 with a wrong token', async () => {
@@ -83,7 +75,7 @@ describe('admin API against the local Upstash server', () => {
       const result = await api(httpEvent({ path: '/admin/invalidate', rawBody }));
       expect(result.statusCode).toBe(status);
       expect(parseBody(result)).toEqual({ error: code, message: expect.any(String) });
-      expect(await cache.redis.dbsize()).toBe(0);
+      expect(await local.cache.redis.dbsize()).toBe(0);
     });
 
     it('answers 413 for a body over the limit', async () => {
@@ -103,16 +95,16 @@ describe('admin API against the local Upstash server', () => {
 
   describe('invalidation', () => {
     it('deletes exact keys and nothing else, and logs who did it by fingerprint', async () => {
-      await cache.redis.mset({ 'dev:marketing:a:default': '1', 'dev:marketing:b:default': '2', 'dev:marketing:c:default': '3' });
+      await local.cache.redis.mset({ 'dev:marketing:a:default': '1', 'dev:marketing:b:default': '2', 'dev:marketing:c:default': '3' });
       const result = await api(httpEvent({ path: '/admin/invalidate', body: { keys: ['dev:marketing:a:default', 'dev:marketing:b:default', 'dev:marketing:z:default'] } }));
       expect(result.statusCode).toBe(200);
       const body = parseBody(result);
       expect(body).toMatchObject({ ok: true, kind: 'keys', deleted: 2, logged: true });
       expect(typeof body.durationMs).toBe('number');
-      expect(await cache.redis.exists('dev:marketing:a:default', 'dev:marketing:b:default', 'dev:marketing:c:default')).toBe(1);
+      expect(await local.cache.redis.exists('dev:marketing:a:default', 'dev:marketing:b:default', 'dev:marketing:c:default')).toBe(1);
       expect(metrics.counter('cache_invalidations_total', { kind: 'key' })).toBe(1);
 
-      const [entry] = (await guardrails.redis.lrange(invalidationLogKey('dev'), 0, 0)).map((e) => JSON.parse(e));
+      const [entry] = (await local.guardrails.redis.lrange(invalidationLogKey('dev'), 0, 0)).map((e) => JSON.parse(e));
       expect(entry).toMatchObject({ kind: 'keys', result: 'ok', who: expect.stringMatching(/^tok_[0-9a-f]{12}$/) });
       expect(JSON.stringify(entry)).not.toContain(ADMIN_TOKEN);
     });
@@ -122,7 +114,7 @@ describe('admin API against the local Upstash server', () => {
       const arn = 'arn:aws:sts::333333333333:assumed-role/cache-operators/alice';
       (event.requestContext as unknown as { authorizer: unknown }).authorizer = { iam: { userArn: arn } };
       expect((await api(event)).statusCode).toBe(200);
-      const [entry] = (await guardrails.redis.lrange(invalidationLogKey('dev'), 0, 0)).map((e) => JSON.parse(e));
+      const [entry] = (await local.guardrails.redis.lrange(invalidationLogKey('dev'), 0, 0)).map((e) => JSON.parse(e));
       expect(entry.who).toBe(`${arn} ${tokenFingerprint(ADMIN_TOKEN)}`);
     });
 
@@ -132,12 +124,12 @@ describe('admin API against the local Upstash server', () => {
       const body = parseBody(result) as { bumped: { key: string; generation: string }[] };
       expect(body.bumped).toHaveLength(1);
       expect(body.bumped[0].key).toBe(surfaceGenerationKey('dev', 'marketing'));
-      expect(await guardrails.redis.get(authoritativeKey(surfaceGenerationKey('dev', 'marketing')))).toBe(body.bumped[0].generation);
+      expect(await local.guardrails.redis.get(authoritativeKey(surfaceGenerationKey('dev', 'marketing')))).toBe(body.bumped[0].generation);
       expect(metrics.counter('cache_invalidations_total', { kind: 'surface' })).toBe(1);
     });
 
     it('applies an event from the table: feeds deleted, article and listings bumped', async () => {
-      await cache.redis.mset({ 'dev:marketing:feed..xml:default': 'f', 'dev:marketing:sitemap..xml:default': 's', 'dev:marketing:blog.other:default': 'o' });
+      await local.cache.redis.mset({ 'dev:marketing:feed..xml:default': 'f', 'dev:marketing:sitemap..xml:default': 's', 'dev:marketing:blog.other:default': 'o' });
       const result = await api(httpEvent({ path: '/admin/invalidate', body: { event: 'article.published', data: { slug: 'launch-notes', category: 'news' } } }));
       expect(result.statusCode).toBe(200);
       const body = parseBody(result) as { deleted: number; bumped: { key: string; generation: string }[] };
@@ -152,20 +144,20 @@ describe('admin API against the local Upstash server', () => {
           resourceGenerationKey('dev', 'marketing', 'blog.category.news'),
         ].sort(),
       );
-      for (const b of body.bumped) expect(await guardrails.redis.get(authoritativeKey(b.key))).toBe(b.generation);
-      expect(await cache.redis.get('dev:marketing:blog.other:default')).toBe('o');
+      for (const b of body.bumped) expect(await local.guardrails.redis.get(authoritativeKey(b.key))).toBe(b.generation);
+      expect(await local.cache.redis.get('dev:marketing:blog.other:default')).toBe('o');
       expect(metrics.counter('cache_invalidations_total', { kind: 'event' })).toBe(1);
     });
 
     it('refuses a prefix with glob characters with 400 and deletes nothing', async () => {
       const keys = { 'dev:marketing:ab:default': 'keep', 'dev:marketing:a*b:default': 'junk key, still kept' };
-      await cache.redis.mset(keys);
+      await local.cache.redis.mset(keys);
       for (const prefix of ['dev:marketing:*', 'dev:marketing:a*', 'dev:marketing:a?', 'dev:marketing:a[b', 'dev:marketing:a\\']) {
         const result = await api(httpEvent({ path: '/admin/invalidate', body: { prefix } }));
         expect(result.statusCode).toBe(400);
         expect(parseBody(result)).toMatchObject({ error: 'invalid_request', message: expect.stringMatching(/glob character/) });
       }
-      expect((await cache.redis.keys('*')).sort()).toEqual(Object.keys(keys).sort());
+      expect((await local.cache.redis.keys('*')).sort()).toEqual(Object.keys(keys).sort());
     });
 
     it('matches a prefix literally below the API too: glob characters never reach SCAN MATCH unescaped', async () => {
@@ -179,10 +171,10 @@ describe('admin API against the local Upstash server', () => {
         'dev:marketing:a[b]:default': 'no',
         'dev:api:a*b:default': 'no: other surface',
       };
-      await cache.redis.mset(keys);
+      await local.cache.redis.mset(keys);
       const bounds = { cursor: '0', limit: 1000, scanCount: 100, maxScans: 100, budgetMs: 5_000 };
-      expect(await purgePrefix(cache.redis, { ...bounds, prefix: 'dev:marketing:a*b' })).toMatchObject({ deleted: 2, more: false, cursor: '0' });
-      const left = (await cache.redis.keys('*')).sort();
+      expect(await purgePrefix(local.cache.redis, { ...bounds, prefix: 'dev:marketing:a*b' })).toMatchObject({ deleted: 2, more: false, cursor: '0' });
+      const left = (await local.cache.redis.keys('*')).sort();
       expect(left).toEqual(['dev:api:a*b:default', 'dev:marketing:a?b:default', 'dev:marketing:a[b]:default', 'dev:marketing:axb:default']);
 
       for (const [prefix, gone] of [
@@ -190,17 +182,17 @@ describe('admin API against the local Upstash server', () => {
         ['dev:marketing:a[b', 'dev:marketing:a[b]:default'],
         ['dev:marketing:a\\', 'dev:marketing:a\\b:default'],
       ] as const) {
-        await cache.redis.set('dev:marketing:a\\b:default', 'backslash');
-        await cache.redis.mset({ 'dev:marketing:aab:default': 'no: ? or [ would match a' });
-        expect(await purgePrefix(cache.redis, { ...bounds, prefix })).toMatchObject({ deleted: 1, more: false });
-        expect(await cache.redis.exists(gone)).toBe(0);
-        expect(await cache.redis.exists('dev:marketing:aab:default')).toBe(1);
+        await local.cache.redis.set('dev:marketing:a\\b:default', 'backslash');
+        await local.cache.redis.mset({ 'dev:marketing:aab:default': 'no: ? or [ would match a' });
+        expect(await purgePrefix(local.cache.redis, { ...bounds, prefix })).toMatchObject({ deleted: 1, more: false });
+        expect(await local.cache.redis.exists(gone)).toBe(0);
+        expect(await local.cache.redis.exists('dev:marketing:aab:default')).toBe(1);
       }
     });
 
     it('caps a prefix purge per request and resumes from the cursor until done', async () => {
       const matching = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`dev:marketing:old.p${i}:default`, 'x']));
-      await cache.redis.mset({ ...matching, 'dev:marketing:new.p1:default': 'keep' });
+      await local.cache.redis.mset({ ...matching, 'dev:marketing:new.p1:default': 'keep' });
       let cursor = '0';
       let deleted = 0;
       let requests = 0;
@@ -215,26 +207,26 @@ describe('admin API against the local Upstash server', () => {
       } while (requests < 50);
       expect(requests).toBeGreaterThan(1);
       expect(deleted).toBe(10);
-      expect(await cache.redis.keys('*')).toEqual(['dev:marketing:new.p1:default']);
+      expect(await local.cache.redis.keys('*')).toEqual(['dev:marketing:new.p1:default']);
     });
   });
 
   describe('Redis unavailable', () => {
     it('answers 503, claims nothing, and logs the failure', async () => {
-      await cache.redis.set('dev:marketing:a:default', '1');
-      cache.server.setFault('http500');
+      await local.cache.redis.set('dev:marketing:a:default', '1');
+      local.cache.server.setFault('http500');
       const result = await api(httpEvent({ path: '/admin/invalidate', body: { keys: ['dev:marketing:a:default'] } }));
       const bump = await api(httpEvent({ path: '/admin/invalidate', body: { event: 'campaign.launched', data: {} } }));
-      cache.server.setFault('none');
+      local.cache.server.setFault('none');
       for (const r of [result, bump]) {
         expect(r.statusCode).toBe(503);
         const body = parseBody(r);
         expect(body).toEqual({ error: 'redis_unavailable', message: expect.stringMatching(/nothing is reported done/) });
       }
-      expect(await cache.redis.get('dev:marketing:a:default')).toBe('1');
-      expect(await cache.redis.exists(surfaceGenerationKey('dev', 'marketing'))).toBe(0);
+      expect(await local.cache.redis.get('dev:marketing:a:default')).toBe('1');
+      expect(await local.cache.redis.exists(surfaceGenerationKey('dev', 'marketing'))).toBe(0);
       expect(metrics.counter('cache_invalidations_total', { kind: 'key' })).toBe(0);
-      const log = (await guardrails.redis.lrange(invalidationLogKey('dev'), 0, -1)).map((e) => JSON.parse(e));
+      const log = (await local.guardrails.redis.lrange(invalidationLogKey('dev'), 0, -1)).map((e) => JSON.parse(e));
       expect(log.map((e) => e.result)).toEqual(['failed', 'failed']);
     });
   });
@@ -243,7 +235,7 @@ describe('admin API against the local Upstash server', () => {
     it('answers 503 for every admin write, then works again after a restart', async () => {
       const dedicated = await startTestUpstash({ dedicatedRedis: true });
       try {
-        const killable = assembleAdminApi({ env, cacheRedis: dedicated.redis, guardrailsRedis: guardrails.redis, adminTokens: async () => [ADMIN_TOKEN] });
+        const killable = assembleAdminApi({ env, cacheRedis: dedicated.redis, guardrailsRedis: local.guardrails.redis, adminTokens: async () => [ADMIN_TOKEN] });
         await dedicated.redis.set('dev:api:a:default', '1');
         await dedicated.redisProcess?.kill();
         const answers = await Promise.all([
@@ -266,7 +258,7 @@ describe('admin API against the local Upstash server', () => {
           if (status !== 200) await new Promise((r) => setTimeout(r, 100));
         }
         expect(status).toBe(200);
-        expect(await guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(1);
+        expect(await local.guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(1);
       } finally {
         await dedicated.stop();
       }
@@ -277,13 +269,13 @@ describe('admin API against the local Upstash server', () => {
     it('replays the first answer and does not act twice', async () => {
       const request = { path: '/admin/invalidate', body: { surface: 'api', bump: true }, headers: { 'idempotency-key': 'deploy-42' } };
       const first = await api(httpEvent(request));
-      const generation = await guardrails.redis.get(authoritativeKey(surfaceGenerationKey('dev', 'api')));
+      const generation = await local.guardrails.redis.get(authoritativeKey(surfaceGenerationKey('dev', 'api')));
       const second = await api(httpEvent(request));
       expect(first.statusCode).toBe(200);
       expect(second.statusCode).toBe(200);
       expect(second.headers['Idempotent-Replayed']).toBe('true');
       expect(second.body).toBe(first.body);
-      expect(await guardrails.redis.get(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(generation);
+      expect(await local.guardrails.redis.get(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(generation);
       expect(metrics.counter('cache_invalidations_total', { kind: 'surface' })).toBe(1);
 
       const reused = await api(httpEvent({ ...request, body: { surface: 'marketing', bump: true } }));
@@ -293,20 +285,20 @@ describe('admin API against the local Upstash server', () => {
 
     it('does not keep a 503, so the retry after recovery acts', async () => {
       const request = { path: '/admin/invalidate', body: { surface: 'api', bump: true }, headers: { 'idempotency-key': 'retry-me' } };
-      cache.server.setFault('http500');
+      local.cache.server.setFault('http500');
       const failed = await api(httpEvent(request));
-      cache.server.setFault('none');
+      local.cache.server.setFault('none');
       const retried = await api(httpEvent(request));
       expect(failed.statusCode).toBe(503);
       expect(retried.statusCode).toBe(200);
       expect(retried.headers['Idempotent-Replayed']).toBeUndefined();
-      expect(await guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(1);
+      expect(await local.guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(1);
     });
 
     it('rejects a malformed key with 400', async () => {
       const result = await api(httpEvent({ path: '/admin/invalidate', body: { surface: 'api', bump: true }, headers: { 'idempotency-key': 'bad key' } }));
       expect(result.statusCode).toBe(400);
-      expect(await guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(0);
+      expect(await local.guardrails.redis.exists(authoritativeKey(surfaceGenerationKey('dev', 'api')))).toBe(0);
     });
   });
 
@@ -314,12 +306,12 @@ describe('admin API against the local Upstash server', () => {
     it('sets an expiring bypass flag and clears it', async () => {
       const on = await api(httpEvent({ path: '/admin/bypass', body: { surface: 'marketing', enabled: true, ttlSeconds: 120 } }));
       expect(parseBody(on)).toMatchObject({ ok: true, surface: 'marketing', enabled: true, ttlSeconds: 120 });
-      const ttl = await guardrails.redis.ttl(authoritativeKey(bypassFlagKey('dev', 'marketing')));
+      const ttl = await local.guardrails.redis.ttl(authoritativeKey(bypassFlagKey('dev', 'marketing')));
       expect(ttl).toBeGreaterThan(100);
       expect(ttl).toBeLessThanOrEqual(120);
       const off = await api(httpEvent({ path: '/admin/bypass', body: { surface: 'marketing', enabled: false } }));
       expect(parseBody(off)).toMatchObject({ enabled: false });
-      expect(await guardrails.redis.exists(authoritativeKey(bypassFlagKey('dev', 'marketing')))).toBe(0);
+      expect(await local.guardrails.redis.exists(authoritativeKey(bypassFlagKey('dev', 'marketing')))).toBe(0);
     });
 
     it('rejects an unknown surface (422) and a bad ttl (400)', async () => {
@@ -331,7 +323,7 @@ describe('admin API against the local Upstash server', () => {
     it('allowlists an IP temporarily and rejects a non-IP', async () => {
       const ok = await api(httpEvent({ path: '/admin/allowlist', body: { ip: '8.8.4.4', ttlSeconds: 60 } }));
       expect(parseBody(ok)).toMatchObject({ ok: true, ip: '8.8.4.4', ttlSeconds: 60 });
-      const allowKeys = await guardrails.redis.keys('dev:rl-allow:*');
+      const allowKeys = await local.guardrails.redis.keys('dev:rl-allow:*');
       expect(allowKeys).toHaveLength(1);
       const bad = await api(httpEvent({ path: '/admin/allowlist', body: { ip: 'example.com' } }));
       expect(bad.statusCode).toBe(400);
@@ -340,8 +332,8 @@ describe('admin API against the local Upstash server', () => {
 
   describe('status', () => {
     it('shows hit rate from the recorded counters, bypass state and recent invalidations', async () => {
-      await guardrails.redis.hset(metricKey('metrics', 'cache_hits_total'), { [encodeField('', { namespace: 'marketing' })]: '30', [encodeField('', { namespace: 'api' })]: '5' });
-      await guardrails.redis.hset(metricKey('metrics', 'cache_misses_total'), { [encodeField('', { namespace: 'marketing' })]: '10', [encodeField('', { namespace: 'api' })]: '5' });
+      await local.guardrails.redis.hset(metricKey('metrics', 'cache_hits_total'), { [encodeField('', { namespace: 'marketing' })]: '30', [encodeField('', { namespace: 'api' })]: '5' });
+      await local.guardrails.redis.hset(metricKey('metrics', 'cache_misses_total'), { [encodeField('', { namespace: 'marketing' })]: '10', [encodeField('', { namespace: 'api' })]: '5' });
       await api(httpEvent({ path: '/admin/bypass', body: { surface: 'api', enabled: true, ttlSeconds: 60 } }));
       await api(httpEvent({ path: '/admin/invalidate', body: { surface: 'marketing', bump: true } }));
 
@@ -362,11 +354,11 @@ describe('admin API against the local Upstash server', () => {
 
     it('reports a window as the difference from an earlier snapshot', async () => {
       const field = encodeField('', { namespace: 'marketing' });
-      await guardrails.redis.hset(metricKey('metrics', 'cache_hits_total'), { [field]: '100' });
+      await local.guardrails.redis.hset(metricKey('metrics', 'cache_hits_total'), { [field]: '100' });
       // An old snapshot, as an earlier status read would have left it.
       const at = Date.now() - 2 * 3600_000;
-      await guardrails.redis.zadd('dev:admin:hit-snapshots', { score: at, member: JSON.stringify({ at, totals: { marketing: [60, 0, 0] } }) });
-      await guardrails.redis.hset(metricKey('metrics', 'cache_misses_total'), { [field]: '10' });
+      await local.guardrails.redis.zadd('dev:admin:hit-snapshots', { score: at, member: JSON.stringify({ at, totals: { marketing: [60, 0, 0] } }) });
+      await local.guardrails.redis.hset(metricKey('metrics', 'cache_misses_total'), { [field]: '10' });
       const result = await api(httpEvent({ path: '/admin/status', query: { window: '1h' } }));
       const body = parseBody(result) as { coveredSeconds: number };
       expect(body).toMatchObject({ hits: 40, misses: 10, windowSeconds: 3600 });
@@ -376,9 +368,9 @@ describe('admin API against the local Upstash server', () => {
 
     it('answers 503 when Redis cannot be read', async () => {
       // Status reads the guardrails database (bypass flags, hit statistics, invalidation log).
-      guardrails.server.setFault('http500');
+      local.guardrails.server.setFault('http500');
       const result = await api(httpEvent({ path: '/admin/status' }));
-      guardrails.server.setFault('none');
+      local.guardrails.server.setFault('none');
       expect(result.statusCode).toBe(503);
       // The admin rate limit (fail-closed, same database) may refuse before the status read does.
       expect(['redis_unavailable', 'rate_limiter_unavailable']).toContain(parseBody(result).error);

@@ -11,6 +11,8 @@ import { startTestUpstash, type TestUpstash } from './upstash';
 export interface LocalStackOptions {
   /** Start a guardrails database too. @default true */
   readonly guardrails?: boolean;
+  /** Start a scripted origin too. @default true */
+  readonly origin?: boolean;
   /** Handler the origin starts with. @default defaultOriginHandler */
   readonly originHandler?: OriginHandler;
 }
@@ -19,6 +21,7 @@ export interface LocalStack {
   readonly cache: TestUpstash;
   /** Throws when the stack was asked for without one. */
   readonly guardrails: TestUpstash;
+  /** Throws when the stack was asked for without one. */
   readonly origin: Origin;
   /** Empties the databases and resets the origin's counters (the handler stays). */
   reset(): Promise<void>;
@@ -31,11 +34,12 @@ export interface LocalStack {
 
 export function useLocalStack(opts: LocalStackOptions = {}): LocalStack {
   const withGuardrails = opts.guardrails ?? true;
+  const withOrigin = opts.origin ?? true;
   let cache: TestUpstash | undefined;
   let guardrails: TestUpstash | undefined;
   let origin: Origin | undefined;
-  const started = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`the local stack has no ${what}${what === 'guardrails database' && !withGuardrails ? ' (useLocalStack({ guardrails: true }))' : ' yet: use it from a hook or a test'}`);
+  const started = <T>(value: T | undefined, what: string, asked = true): T => {
+    if (value === undefined) throw new Error(`the local stack has no ${what}${asked ? ' yet: use it from a hook or a test' : ': it was started without one'}`);
     return value;
   };
 
@@ -43,7 +47,7 @@ export function useLocalStack(opts: LocalStackOptions = {}): LocalStack {
     [cache, guardrails, origin] = await Promise.all([
       startTestUpstash(),
       withGuardrails ? startTestUpstash() : Promise.resolve(undefined),
-      startOrigin(opts.originHandler ?? defaultOriginHandler),
+      withOrigin ? startOrigin(opts.originHandler ?? defaultOriginHandler) : Promise.resolve(undefined),
     ]);
   });
   afterAll(async () => {
@@ -52,11 +56,11 @@ export function useLocalStack(opts: LocalStackOptions = {}): LocalStack {
 
   const stack: LocalStack = {
     get cache() { return started(cache, 'cache database'); },
-    get guardrails() { return started(guardrails, 'guardrails database'); },
-    get origin() { return started(origin, 'origin'); },
+    get guardrails() { return started(guardrails, 'guardrails database', withGuardrails); },
+    get origin() { return started(origin, 'origin', withOrigin); },
     reset: async () => {
       await Promise.all([stack.cache.flush(), guardrails?.flush()]);
-      stack.origin.reset();
+      origin?.reset();
     },
     functionEnv: (origins, extra = {}) => {
       const variables: NodeJS.ProcessEnv = {
