@@ -45,6 +45,8 @@ export interface ThroughputFigure {
   readonly ratioVsClientGet: number;
   /** Median over rounds of engine / MGET of the same three keys through that client: the engine's own overhead. */
   readonly ratioVsClientMget: number;
+  /** Median over rounds of the engine client's GET / bare GET: what the transport alone changes. */
+  readonly transportRatio: number;
 }
 
 export interface StampedeFigure {
@@ -187,6 +189,7 @@ export async function run(): Promise<EngineBenchResult> {
       const vsGet: number[] = [];
       const vsClientGet: number[] = [];
       const vsClientMget: number[] = [];
+      const transport: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const rate: Record<string, number> = {};
         // Rotate the order every round so no contender always runs first.
@@ -198,6 +201,7 @@ export async function run(): Promise<EngineBenchResult> {
         vsGet.push((rate.engine as number) / (rate.get as number));
         vsClientGet.push((rate.engine as number) / (rate.clientGet as number));
         vsClientMget.push((rate.engine as number) / (rate.clientMget as number));
+        transport.push((rate.clientGet as number) / (rate.get as number));
       }
       const median = (xs: number[]) => Math.round(percentile([...xs].sort((a, b) => a - b), 50) * 100) / 100;
       hitThroughput.push({
@@ -209,6 +213,7 @@ export async function run(): Promise<EngineBenchResult> {
         ratio: median(vsGet),
         ratioVsClientGet: median(vsClientGet),
         ratioVsClientMget: median(vsClientMget),
+        transportRatio: median(transport),
       });
     }
 
@@ -249,7 +254,7 @@ export function print(r: EngineBenchResult): void {
   for (const t of r.hitThroughput) {
     console.log(`  hit throughput, ${t.inFlight} in flight: engine ${t.engineOpsPerSec}/s vs bare GET ${t.bareGetOpsPerSec}/s = ${t.ratio}x (target >= 0.9x);`
       + ` like for like, through the engine's own client: vs its GET ${t.clientGetOpsPerSec}/s = ${t.ratioVsClientGet}x,`
-      + ` vs its MGET of the same 3 keys ${t.clientMgetOpsPerSec}/s = ${t.ratioVsClientMget}x`);
+      + ` vs its MGET of the same 3 keys ${t.clientMgetOpsPerSec}/s = ${t.ratioVsClientMget}x; the transport alone (its GET vs bare GET) ${t.transportRatio}x`);
   }
   console.log(`  ${STAMPEDE_REQUESTS} concurrent requests, one cold key, ${INSTANCES} instances, origin ${ORIGIN_DELAY_MS} ms:`);
   for (const s of r.stampede) {

@@ -8,7 +8,8 @@
  * Why by hand: Node's `fetch` (undici's WHATWG layer: Request, Response and Headers objects, a web
  * stream per body, a follow signal per request) costs more CPU per request than a round trip to a
  * nearby Redis. Side by side against the local server, the same GET through this transport runs
- * about 2.3x the requests per second at 1 in flight and 1.75x at 16 (`npm run bench`, "transport").
+ * about 2x the requests per second at 1 in flight and 1.4-1.8x at 16 (`bench/engine.bench.ts`,
+ * "the transport alone").
  * `undici.request` is as fast, but adds 535 KB and about 40 ms of cold require to every function;
  * `node:http` is already in the runtime.
  *
