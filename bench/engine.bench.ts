@@ -45,7 +45,7 @@ export interface ThroughputFigure {
   readonly ratioVsClientGet: number;
   /** Median over rounds of engine / MGET of the same three keys through that client: the engine's own overhead. */
   readonly ratioVsClientMget: number;
-  /** Median over rounds of the engine client's GET / bare GET: what the transport alone changes. */
+  /** Median over rounds of the engine client's GET / bare GET: what its client alone changes (our transport, plain replies). */
   readonly transportRatio: number;
 }
 
@@ -166,8 +166,8 @@ export async function run(): Promise<EngineBenchResult> {
 
     // Hit throughput, engine vs a bare `@upstash/redis` GET of the same key (the target), and like for
     // like vs a GET and an MGET of the three keys the hit path reads through the engine's own client
-    // (our transport, lambdas/shared/upstash-http.ts), against the local server in its own process (Upstash is remote: the client
-    // must not share an event loop with the server). Short slices in rotating order, so load from
+    // (our transport, lambdas/shared/upstash-http.ts), against the local server in its own process
+    // (Upstash is remote: the client must not share an event loop with the server). Short slices in rotating order, so load from
     // anything else on the machine falls on every contender alike; ratios are medians per round.
     const remote = await startUpstashProcess();
     closers.push(() => remote.stop());
@@ -254,7 +254,7 @@ export function print(r: EngineBenchResult): void {
   for (const t of r.hitThroughput) {
     console.log(`  hit throughput, ${t.inFlight} in flight: engine ${t.engineOpsPerSec}/s vs bare GET ${t.bareGetOpsPerSec}/s = ${t.ratio}x (target >= 0.9x);`
       + ` like for like, through the engine's own client: vs its GET ${t.clientGetOpsPerSec}/s = ${t.ratioVsClientGet}x,`
-      + ` vs its MGET of the same 3 keys ${t.clientMgetOpsPerSec}/s = ${t.ratioVsClientMget}x; the transport alone (its GET vs bare GET) ${t.transportRatio}x`);
+      + ` vs its MGET of the same 3 keys ${t.clientMgetOpsPerSec}/s = ${t.ratioVsClientMget}x; its client alone (our transport, plain replies: its GET vs bare GET) ${t.transportRatio}x`);
   }
   console.log(`  ${STAMPEDE_REQUESTS} concurrent requests, one cold key, ${INSTANCES} instances, origin ${ORIGIN_DELAY_MS} ms:`);
   for (const s of r.stampede) {

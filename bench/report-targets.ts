@@ -124,7 +124,7 @@ const SPECS: readonly Spec[] = [
       const parts = rows.map((r) => `${num(r.ratio)}× at ${num(r.inFlight)} in flight (${num(r.engineOpsPerSec)} vs ${num(r.bareGetOpsPerSec)} ops/s`
         + `${num(r.ratioVsClientGet) !== undefined ? `; like for like through the engine's own client: ${num(r.ratioVsClientGet)}× vs its GET` : ''}`
         + `${num(r.ratioVsClientMget) !== undefined ? `, ${num(r.ratioVsClientMget)}× vs its MGET of the same 3 keys` : ''}`
-        + `${num(r.transportRatio) !== undefined ? `; the transport alone ${num(r.transportRatio)}× the bare GET` : ''})`);
+        + `${num(r.transportRatio) !== undefined ? `; the engine's client alone (our transport, plain replies) ${num(r.transportRatio)}× the bare GET` : ''})`);
       const worst = Math.min(...rows.map((r) => num(r.ratio) ?? 0));
       const missedAt = rows.filter((r) => (num(r.ratio) ?? 0) < 0.9).map((r) => num(r.inFlight)).join(' and ');
       const cpu = num(f.engineCpuMicrosPerHit);

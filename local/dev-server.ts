@@ -24,7 +24,7 @@ import { createAdminFunction } from '../lambdas/admin/handler';
 import { createCacheFunction } from '../lambdas/cache/handler';
 import { checkApiToken, generateApiToken } from '../lambdas/shared/api-tokens';
 import { encodeBody, jsonError, type HttpResult } from '../lambdas/shared/http';
-import { originOverrideVariable } from '../lambdas/shared/runtime-environment';
+import { cacheShardLocalVariables, originOverrideVariable } from '../lambdas/shared/runtime-environment';
 import { installTracing, traced } from '../lambdas/shared/tracing';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin';
 import { evictionFromArgs, type EvictionSettings } from './eviction';
@@ -218,8 +218,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       METRICS_TOKEN: metricsToken,
       READ_TOKEN: readToken,
       METRICS_PUBLIC: opts.metricsPublic ? 'true' : 'false',
-      ...shardVariables(shards),
     };
+    for (const [id, server] of Object.entries(shards)) Object.assign(functionEnv, cacheShardLocalVariables(id, server));
     for (const surface of config.surfaces) {
       const name = originOverrideVariable(surface.name);
       origins[surface.name] = env[name] || `${demoOrigin.url}/${surface.name}`;
@@ -311,16 +311,6 @@ async function startShardServers(config: EnvironmentConfig, redisUrl: string, st
     servers[shard.id] = server;
   }
   return servers;
-}
-
-/** The variables the functions read a further cache database's credentials from locally. */
-function shardVariables(shards: Readonly<Record<string, LocalUpstashServer>>): NodeJS.ProcessEnv {
-  const variables: NodeJS.ProcessEnv = {};
-  for (const [id, server] of Object.entries(shards)) {
-    variables[`UPSTASH_CACHE_${id.toUpperCase()}_REST_URL`] = server.url;
-    variables[`UPSTASH_CACHE_${id.toUpperCase()}_REST_TOKEN`] = server.token;
-  }
-  return variables;
 }
 
 function parseTimeScale(raw: string | undefined): number {

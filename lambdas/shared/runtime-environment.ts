@@ -51,5 +51,13 @@ export function databaseCredentials(
  */
 export function cacheShardCredentials(envName: string, shardId: string, env: NodeJS.ProcessEnv, client?: SecretsManagerClient): CredentialsSource {
   const names = cacheShardNames(envName, shardId);
-  return secretsManagerCredentialsFromEnv(names.secretIdEnv, env, { client }) ?? new EnvCredentialsSource(`UPSTASH_CACHE_${shardId.toUpperCase()}`, env);
+  return secretsManagerCredentialsFromEnv(names.secretIdEnv, env, { client }) ?? new EnvCredentialsSource(cacheShardLocalPrefix(shardId), env);
+}
+
+const cacheShardLocalPrefix = (shardId: string): string => `UPSTASH_CACHE_${shardId.toUpperCase()}`;
+
+/** The variables a local run gives a further cache database's credentials in (read by `cacheShardCredentials`). */
+export function cacheShardLocalVariables(shardId: string, creds: { readonly url: string; readonly token: string }): NodeJS.ProcessEnv {
+  const prefix = cacheShardLocalPrefix(shardId);
+  return { [`${prefix}_REST_URL`]: creds.url, [`${prefix}_REST_TOKEN`]: creds.token };
 }

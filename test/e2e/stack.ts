@@ -9,6 +9,7 @@ import { environment } from '../../config/environments';
 import type { EnvironmentConfig } from '../../config/types';
 import { encodeEnvelope, decodeEnvelope } from '../../lambdas/engine/envelope';
 import { requestTarget, type RequestTarget } from '../../lambdas/engine/request-target';
+import { originOverrideVariable } from '../../lambdas/shared/runtime-environment';
 import { startDevServer, type DevServer } from '../../local/dev-server';
 import { startRedisServer, type RedisProcess } from '../../local/redis-process';
 import { startTcpProxy, type TcpProxy } from '../../local/tcp-proxy';
@@ -91,7 +92,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const config = opts.config ?? environment('dev');
     const adminTokens = [ADMIN_TOKEN, ...SPARE_ADMIN_TOKENS];
     const env: NodeJS.ProcessEnv = { ADMIN_TOKEN: adminTokens.join(','), METRICS_TOKEN, READ_TOKEN, ...opts.env };
-    for (const s of config.surfaces) env[`ORIGIN_${s.name.toUpperCase().replace(/-/g, '_')}`] = `${origin.url}/${s.name}`;
+    for (const s of config.surfaces) env[originOverrideVariable(s.name)] = `${origin.url}/${s.name}`;
     const dev = await startDevServer({ port: 0, redisUrl: proxy?.url ?? redis.url, env, config });
     cleanups.push(() => dev.close());
     const cacheDb = directConnection(redis.url, CACHE_DB);

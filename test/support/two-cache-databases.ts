@@ -3,6 +3,7 @@
  * (`upstash.cacheShards`, id `api`, database label `cache-api`), and the variables that reach it.
  */
 import type { EnvironmentConfig } from '../../config/types';
+import { cacheShardLocalVariables } from '../../lambdas/shared/runtime-environment';
 
 export const SHARD_ID = 'api';
 export const SHARD_DATABASE = `cache-${SHARD_ID}`;
@@ -23,5 +24,5 @@ export function withCacheShard(env: EnvironmentConfig, surfaces: readonly string
 
 /** The REST variables of the further cache database. */
 export function shardVariables(db: { readonly url: string; readonly token: string }): NodeJS.ProcessEnv {
-  return { [`UPSTASH_CACHE_${SHARD_ID.toUpperCase()}_REST_URL`]: db.url, [`UPSTASH_CACHE_${SHARD_ID.toUpperCase()}_REST_TOKEN`]: db.token };
+  return cacheShardLocalVariables(SHARD_ID, db);
 }
